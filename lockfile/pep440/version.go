@@ -1,0 +1,396 @@
+package pep440
+
+import (
+	"encoding/binary"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxVersionLength is the longest version string, in bytes, that Parse
+// accepts. Longer input is rejected before any other work is done, so
+// hostile metadata cannot make parsing slow.
+const MaxVersionLength = 1024
+
+// MaxComponent is the largest value a numeric component (epoch, release
+// component, pre-, post- or dev-release number) may have. PEP 440 puts no
+// bound on them and Python compares them as arbitrary-precision integers;
+// this package keeps them in an int and rejects anything larger with an
+// error. Numeric segments of a local label are compared as digit strings and
+// are bounded only by MaxVersionLength.
+const MaxComponent = math.MaxInt
+
+// Version is a parsed PEP 440 version. It is a small immutable value: copy it
+// freely. The zero Version is not a valid version (IsZero reports it).
+//
+// The == operator on Version compares normalized spellings, so "1.0" and
+// "1.0.0" differ under == although PEP 440 says they are equal; use Compare,
+// Equal or Key for PEP 440 equality.
+type Version struct {
+	str     string // normalized form, as String returns it
+	rel     string // release components, 8-byte big-endian each
+	relCmp  uint16 // byte length of rel without trailing zero components
+	preKind uint8  // 0 none, 1 a, 2 b, 3 rc
+	flags   uint8  // hasPost | hasDev | hasLocal
+	epoch   uint64
+	pre     uint64
+	post    uint64
+	dev     uint64
+}
+
+const (
+	flagPost uint8 = 1 << iota
+	flagDev
+	flagLocal
+)
+
+var preLabels = [...]string{"", "a", "b", "rc"}
+
+// Parse parses s as a PEP 440 version: leading and trailing whitespace, a
+// leading "v" and any letter case are accepted, and the alternative
+// spellings PEP 440 allows ("alpha", "c", "rev", "-1", "_" or "-" separators,
+// ...) are normalized. The error is an *InvalidVersionError.
+func Parse(s string) (Version, error) {
+	if len(s) > MaxVersionLength {
+		return Version{}, &InvalidVersionError{Version: truncate(s), Reason: "longer than " + strconv.Itoa(MaxVersionLength) + " bytes"}
+	}
+	var p parser
+	p.s = trimSpace(s)
+	v, reason := p.parse()
+	if reason != "" {
+		return Version{}, &InvalidVersionError{Version: s, Reason: reason}
+	}
+	return v, nil
+}
+
+// MustParse is like Parse but panics on error. It is meant for tests and
+// for constants known to be valid.
+func MustParse(s string) Version {
+	v, err := Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// InvalidVersionError reports a string that is not a PEP 440 version.
+type InvalidVersionError struct {
+	Version string // the rejected input (shortened when very long)
+	Reason  string // what was expected and what was found
+}
+
+func (e *InvalidVersionError) Error() string {
+	return "invalid version " + strconv.Quote(truncate(e.Version)) + ": " + e.Reason
+}
+
+func truncate(s string) string {
+	if len(s) <= 64 {
+		return s
+	}
+	cut := 60
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "...(" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// isSpace matches what Python's str.isspace (and so the \s of packaging's
+// regular expressions) accepts.
+func isSpace(r rune) bool {
+	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
+}
+
+func trimSpace(s string) string { return strings.TrimFunc(s, isSpace) }
+
+type parser struct {
+	s   string
+	pos int
+}
+
+func (p *parser) peek() byte {
+	if p.pos < len(p.s) {
+		return p.s[p.pos]
+	}
+	return 0
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func isSep(c byte) bool { return c == '.' || c == '-' || c == '_' }
+
+// digits consumes a run of ASCII digits; ok is false when there is none.
+func (p *parser) digits() (string, bool) {
+	start := p.pos
+	for p.pos < len(p.s) && isDigit(p.s[p.pos]) {
+		p.pos++
+	}
+	return p.s[start:p.pos], p.pos > start
+}
+
+// word consumes w case-insensitively.
+func (p *parser) word(w string) bool {
+	if len(p.s)-p.pos < len(w) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if lower(p.s[p.pos+i]) != w[i] {
+			return false
+		}
+	}
+	p.pos += len(w)
+	return true
+}
+
+func (p *parser) sep() {
+	if isSep(p.peek()) {
+		p.pos++
+	}
+}
+
+func number(d string, what string) (uint64, string) {
+	n, err := strconv.ParseUint(d, 10, 64)
+	if err != nil || n > MaxComponent {
+		return 0, what + " " + strconv.Quote(truncate(d)) + " is larger than " + strconv.Itoa(MaxComponent)
+	}
+	return n, ""
+}
+
+// parse follows the grammar of PEP 440's appendix regular expression. Every
+// optional part either matches completely or leaves the position unchanged,
+// which gives the same result as the regular expression's backtracking.
+func (p *parser) parse() (Version, string) {
+	if p.s == "" {
+		return Version{}, "empty string"
+	}
+	if lower(p.peek()) == 'v' {
+		p.pos++
+	}
+	var v Version
+	var rel []uint64
+	d, ok := p.digits()
+	if !ok {
+		return Version{}, "expected a release number at offset " + strconv.Itoa(p.pos)
+	}
+	if p.peek() == '!' {
+		p.pos++
+		n, bad := number(d, "epoch")
+		if bad != "" {
+			return Version{}, bad
+		}
+		v.epoch = n
+		if d, ok = p.digits(); !ok {
+			return Version{}, "expected a release number after the epoch"
+		}
+	}
+	for {
+		n, bad := number(d, "release component")
+		if bad != "" {
+			return Version{}, bad
+		}
+		rel = append(rel, n)
+		if p.peek() != '.' || p.pos+1 >= len(p.s) || !isDigit(p.s[p.pos+1]) {
+			break
+		}
+		p.pos++
+		d, _ = p.digits()
+	}
+	if bad := p.preRelease(&v); bad != "" {
+		return Version{}, bad
+	}
+	if bad := p.postRelease(&v); bad != "" {
+		return Version{}, bad
+	}
+	if bad := p.devRelease(&v); bad != "" {
+		return Version{}, bad
+	}
+	var local string
+	if p.peek() == '+' {
+		p.pos++
+		l, bad := p.localLabel()
+		if bad != "" {
+			return Version{}, bad
+		}
+		local = l
+		v.flags |= flagLocal
+	}
+	if p.pos != len(p.s) {
+		return Version{}, "unexpected " + strconv.Quote(p.s[p.pos:]) + " at offset " + strconv.Itoa(p.pos)
+	}
+	v.setRelease(rel)
+	v.str = v.render(rel, local)
+	return v, ""
+}
+
+func (p *parser) preRelease(v *Version) string {
+	start := p.pos
+	p.sep()
+	kind := uint8(0)
+	switch {
+	case p.word("alpha"), p.word("a"):
+		kind = 1
+	case p.word("beta"), p.word("b"):
+		kind = 2
+	case p.word("preview"), p.word("pre"), p.word("c"), p.word("rc"):
+		kind = 3
+	default:
+		p.pos = start
+		return ""
+	}
+	v.preKind = kind
+	// Like the regular expression, a separator with no number after it stays
+	// consumed: "1.0a." is 1.0a0.
+	p.sep()
+	if d, ok := p.digits(); ok {
+		n, bad := number(d, "pre-release number")
+		if bad != "" {
+			return bad
+		}
+		v.pre = n
+	}
+	return ""
+}
+
+func (p *parser) postRelease(v *Version) string {
+	start := p.pos
+	if p.peek() == '-' {
+		p.pos++
+		if d, ok := p.digits(); ok {
+			n, bad := number(d, "post-release number")
+			if bad != "" {
+				return bad
+			}
+			v.post, v.flags = n, v.flags|flagPost
+			return ""
+		}
+		p.pos = start
+	}
+	p.sep()
+	if !(p.word("post") || p.word("rev") || p.word("r")) {
+		p.pos = start
+		return ""
+	}
+	v.flags |= flagPost
+	p.sep()
+	if d, ok := p.digits(); ok {
+		n, bad := number(d, "post-release number")
+		if bad != "" {
+			return bad
+		}
+		v.post = n
+	}
+	return ""
+}
+
+func (p *parser) devRelease(v *Version) string {
+	start := p.pos
+	p.sep()
+	if !p.word("dev") {
+		p.pos = start
+		return ""
+	}
+	v.flags |= flagDev
+	p.sep()
+	if d, ok := p.digits(); ok {
+		n, bad := number(d, "dev-release number")
+		if bad != "" {
+			return bad
+		}
+		v.dev = n
+	}
+	return ""
+}
+
+// localLabel parses [a-z0-9]+([-_.][a-z0-9]+)* and returns it normalized:
+// lower case, "." separators, numeric segments without leading zeros.
+func (p *parser) localLabel() (string, string) {
+	var b strings.Builder
+	for {
+		start := p.pos
+		alnum, digitsOnly := 0, true
+		for p.pos < len(p.s) {
+			c := lower(p.s[p.pos])
+			if isDigit(c) {
+				alnum++
+			} else if c >= 'a' && c <= 'z' {
+				alnum++
+				digitsOnly = false
+			} else {
+				break
+			}
+			p.pos++
+		}
+		if alnum == 0 {
+			return "", "expected a letter or digit in the local version label at offset " + strconv.Itoa(p.pos)
+		}
+		seg := p.s[start:p.pos]
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		if digitsOnly {
+			seg = strings.TrimLeft(seg, "0")
+			if seg == "" {
+				seg = "0"
+			}
+			b.WriteString(seg)
+		} else {
+			b.WriteString(strings.ToLower(seg))
+		}
+		if !isSep(p.peek()) {
+			return b.String(), ""
+		}
+		p.pos++
+	}
+}
+
+func (v *Version) setRelease(rel []uint64) {
+	buf := make([]byte, 8*len(rel))
+	n := 0
+	for i, c := range rel {
+		binary.BigEndian.PutUint64(buf[8*i:], c)
+		if c != 0 {
+			n = i + 1
+		}
+	}
+	v.rel = string(buf)
+	v.relCmp = uint16(8 * n)
+}
+
+func (v *Version) render(rel []uint64, local string) string {
+	var b strings.Builder
+	if v.epoch != 0 {
+		b.WriteString(strconv.FormatUint(v.epoch, 10))
+		b.WriteByte('!')
+	}
+	for i, c := range rel {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(strconv.FormatUint(c, 10))
+	}
+	if v.preKind != 0 {
+		b.WriteString(preLabels[v.preKind])
+		b.WriteString(strconv.FormatUint(v.pre, 10))
+	}
+	if v.flags&flagPost != 0 {
+		b.WriteString(".post")
+		b.WriteString(strconv.FormatUint(v.post, 10))
+	}
+	if v.flags&flagDev != 0 {
+		b.WriteString(".dev")
+		b.WriteString(strconv.FormatUint(v.dev, 10))
+	}
+	if local != "" {
+		b.WriteByte('+')
+		b.WriteString(local)
+	}
+	return b.String()
+}
