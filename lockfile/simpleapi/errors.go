@@ -1,0 +1,79 @@
+package simpleapi
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// HashMismatchError reports a body whose digest differs from the one the
+// index advertised: a corrupted, truncated or tampered file.
+type HashMismatchError struct {
+	// File is the file name (or URL, credentials removed) that was checked.
+	File      string
+	Algorithm string
+	Want, Got string
+}
+
+func (e *HashMismatchError) Error() string {
+	return fmt.Sprintf("simpleapi: %s hash mismatch for %s: index advertised %s, downloaded body has %s", e.Algorithm, e.File, e.Want, e.Got)
+}
+
+// NotFoundError reports a project that no index has (404 on every index
+// consulted), or a file URL that answered 404.
+type NotFoundError struct {
+	// Project is the normalized project name, or "" for a file URL.
+	Project string
+	// URLs are the URLs that answered 404, credentials removed.
+	URLs []string
+}
+
+func (e *NotFoundError) Error() string {
+	if e.Project != "" {
+		return fmt.Sprintf("simpleapi: project %q not found on any index (404 from %s)", e.Project, strings.Join(e.URLs, ", "))
+	}
+	return fmt.Sprintf("simpleapi: not found (404 from %s)", strings.Join(e.URLs, ", "))
+}
+
+// StatusError is an HTTP answer that is neither success nor 404, after any
+// retries.
+type StatusError struct {
+	URL    string // credentials removed
+	Status int
+	// Attempts is how many requests were made.
+	Attempts int
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("simpleapi: GET %s: HTTP status %d after %d attempt(s)", e.URL, e.Status, e.Attempts)
+}
+
+// TruncatedError reports a body shorter (or longer) than its declared
+// Content-Length or the size the index advertised.
+type TruncatedError struct {
+	URL       string // credentials removed
+	Want, Got int64
+}
+
+func (e *TruncatedError) Error() string {
+	return fmt.Sprintf("simpleapi: GET %s: body has %d bytes, expected %d (truncated transfer)", e.URL, e.Got, e.Want)
+}
+
+// ErrNoMetadata is returned by Client.Metadata for a file whose metadata
+// cannot be read without building it (an sdist with no metadata file).
+var ErrNoMetadata = errors.New("simpleapi: no core metadata available without a build")
+
+// TransportError is a request that failed below HTTP (connection refused or
+// reset, timeout, truncated body) on every attempt.
+type TransportError struct {
+	URL      string // credentials removed
+	Attempts int
+	Err      error
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("simpleapi: GET %s failed after %d attempt(s): %v", e.URL, e.Attempts, e.Err)
+}
+
+// Unwrap returns the last attempt's error.
+func (e *TransportError) Unwrap() error { return e.Err }
