@@ -1,0 +1,240 @@
+package deploy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// CheckID is the stable identifier of one build-time check, e.g.
+// "image.latest-tag". IDs never change meaning; they appear in error lines,
+// in waivers and in the ignore-check annotations a waiver records.
+type CheckID string
+
+// Severity says whether a failed check stops Build.
+type Severity string
+
+const (
+	// SeverityError fails Build unless the check is waived.
+	SeverityError Severity = "error"
+	// SeverityWarning is reported in Bundle.Warnings and never fails Build.
+	SeverityWarning Severity = "warning"
+)
+
+// Check describes one build-time check: what it enforces, how bad a failure
+// is, which linter checks it mirrors and how to fix a failure. The registry
+// (Checks) is data so that the docs (CHECKS.md) are generated from it.
+type Check struct {
+	ID          CheckID
+	Severity    Severity
+	Summary     string
+	KubeLinter  []string // stackrox/kube-linter check names
+	KubeScore   []string // zegl/kube-score check IDs
+	Polaris     []string // FairwindsOps/polaris check IDs
+	Remediation string
+	Refs        string // defaults (D), validations (V) and pain points (P) of the reference note
+}
+
+// The check IDs. Each is documented in CHECKS.md, generated from Checks.
+const (
+	CheckName                CheckID = "name.format"
+	CheckLabels              CheckID = "labels.format"
+	CheckSelectorMatch       CheckID = "selector.match"
+	CheckServiceDangling     CheckID = "service.dangling"
+	CheckServiceTargetPort   CheckID = "service.target-port"
+	CheckServicePortNames    CheckID = "service.port-names"
+	CheckPorts               CheckID = "ports.format"
+	CheckSSHPort             CheckID = "ports.ssh"
+	CheckProbePort           CheckID = "probe.port"
+	CheckProbeSpec           CheckID = "probe.spec"
+	CheckProbeIdentical      CheckID = "probe.identical"
+	CheckProbeStartup        CheckID = "probe.startup-needed"
+	CheckProbeReadiness      CheckID = "probe.readiness"
+	CheckImageFormat         CheckID = "image.format"
+	CheckImageLatest         CheckID = "image.latest-tag"
+	CheckStrategy            CheckID = "deployment.strategy"
+	CheckDeploymentSpec      CheckID = "deployment.spec"
+	CheckReplicas            CheckID = "deployment.replicas"
+	CheckRestartPolicy       CheckID = "pod.restart-policy"
+	CheckShutdown            CheckID = "shutdown.budget"
+	CheckServer              CheckID = "server.config"
+	CheckSingleWorker        CheckID = "server.single-worker"
+	CheckEnvName             CheckID = "env.name"
+	CheckEnvDuplicate        CheckID = "env.duplicate"
+	CheckEnvSecret           CheckID = "env.secret"
+	CheckResourcesFormat     CheckID = "resources.format"
+	CheckCPURequest          CheckID = "resources.cpu-request"
+	CheckMemory              CheckID = "resources.memory"
+	CheckEphemeralStorage    CheckID = "resources.ephemeral-storage"
+	CheckRunAsNonRoot        CheckID = "security.run-as-non-root"
+	CheckPrivilegeEscalation CheckID = "security.privilege-escalation"
+	CheckPrivileged          CheckID = "security.privileged"
+	CheckReadOnlyRootFS      CheckID = "security.read-only-root-fs"
+	CheckCapabilities        CheckID = "security.capabilities"
+	CheckSeccomp             CheckID = "security.seccomp"
+	CheckHostNamespaces      CheckID = "security.host-namespaces"
+	CheckHostPath            CheckID = "security.host-path"
+	CheckSysctls             CheckID = "security.unsafe-sysctls"
+	CheckTmpVolume           CheckID = "volumes.tmp"
+	CheckServiceAccount      CheckID = "serviceaccount.token"
+	CheckServiceAccountField CheckID = "serviceaccount.field"
+	CheckAntiAffinity        CheckID = "scheduling.anti-affinity"
+	CheckPDB                 CheckID = "pdb.policy"
+	CheckPDBMissing          CheckID = "pdb.missing"
+	CheckHPA                 CheckID = "hpa.config"
+	CheckNetworkPolicy       CheckID = "networkpolicy.missing"
+	CheckWaiver              CheckID = "waiver.format"
+	CheckSchema              CheckID = "schema.structural"
+)
+
+var checkList = []Check{
+	{CheckName, SeverityError, "Names are valid: namespace and Deployment a DNS-1123 label/subdomain, Service a DNS-1035 label (starts with a letter, at most 63 characters).", nil, nil, nil,
+		"Use a lower-case name that starts with a letter, e.g. payments-api.", "V1"},
+	{CheckLabels, SeverityError, "Label keys and values are valid (apimachinery ValidateLabels).", nil, []string{"label-values"}, nil,
+		"Label values are at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric.", "V2, D1"},
+	{CheckSelectorMatch, SeverityError, "The Deployment selector matches the pod template labels (API: \"`selector` does not match template `labels`\").", []string{"mismatching-selector"}, []string{"deployment-pod-selector-labels-match-template-metadata-labels"}, nil,
+		"Do not override the selector keys (app.kubernetes.io/name, app.kubernetes.io/instance) in pod labels.", "V3, D2"},
+	{CheckServiceDangling, SeverityError, "The Service selector selects the pod template.", []string{"dangling-service"}, []string{"service-targets-pod"}, nil,
+		"Keep the Service selector equal to the Deployment selector.", "V4"},
+	{CheckServiceTargetPort, SeverityError, "Every Service targetPort names (or numbers) a declared containerPort.", []string{"invalid-target-ports"}, []string{"service-targets-pod"}, nil,
+		"Declare the port on the container with WithPort/WithExtraPort.", "V5"},
+	{CheckServicePortNames, SeverityError, "A Service with several ports names every port, and names are unique.", nil, nil, nil,
+		"Give every port a distinct IANA_SVC_NAME.", "V6"},
+	{CheckPorts, SeverityError, "Container ports are valid numbers with valid, unique IANA_SVC_NAME names (at most 15 characters).", []string{"invalid-target-ports"}, nil, nil,
+		"Use a port in 1-65535 and a name like http or metrics.", "V5"},
+	{CheckSSHPort, SeverityError, "No container exposes port 22 (SSH).", []string{"ssh-port"}, nil, nil,
+		"Do not run an SSH server in an application container.", ""},
+	{CheckProbePort, SeverityError, "Every probe targets a port the container declares (gRPC probes need a number).", []string{"readiness-port", "liveness-port", "startup-port"}, nil, nil,
+		"Probe the named service port, e.g. intstr.FromString(\"http\").", "V7"},
+	{CheckProbeSpec, SeverityError, "Probes pass the API server's validation (one handler, successThreshold 1 for liveness/startup, positive timings).", nil, []string{"pod-probes"}, nil,
+		"Build probes with the probe package and fix what probe.Validate reports.", "V8"},
+	{CheckProbeIdentical, SeverityError, "Liveness and readiness probes are not the same endpoint.", nil, []string{"pod-probes-identical"}, nil,
+		"Give liveness its own cheap endpoint (e.g. /health/live), or waive with a reason.", "V9, D11"},
+	{CheckProbeStartup, SeverityError, "A container whose expected boot time exceeds the liveness budget (initialDelay + failureThreshold x period) has a startup probe.", nil, nil, nil,
+		"Keep the derived startup probe or lower WithBootTime.", "V10, D11"},
+	{CheckProbeReadiness, SeverityError, "The container has a readiness probe (a Service routes to it).", nil, []string{"pod-probes"}, []string{"readinessProbeMissing"},
+		"Serve a readiness endpoint; the default probes /health/ready on the service port.", "D11"},
+	{CheckImageFormat, SeverityError, "The image is a valid, fully expanded reference.", nil, nil, nil,
+		"Expand ${VARS} with manifest.Expand before Build; use registry/repo:tag or @sha256 digest.", "V11"},
+	{CheckImageLatest, SeverityError, "The image has an explicit tag other than latest, or a digest.", []string{"latest-tag"}, []string{"container-image-tag"}, []string{"tagNotSpecified"},
+		"Tag images with the git SHA or pin them by digest.", "V11, D13"},
+	{CheckStrategy, SeverityError, "RollingUpdate parameters are valid: maxUnavailable may not be 0 when maxSurge is 0, and at most 100%.", []string{"no-rolling-update-strategy"}, []string{"deployment-strategy"}, nil,
+		"Use WithRollingUpdate with a non-zero surge or unavailability.", "V12, D4"},
+	{CheckDeploymentSpec, SeverityError, "Deployment numbers are valid: replicas, minReadySeconds and revisionHistoryLimit non-negative, progressDeadlineSeconds greater than minReadySeconds (API: \"must be greater than minReadySeconds\").", nil, nil, nil,
+		"Raise WithProgressDeadline or lower WithMinReady.", "D5, D6"},
+	{CheckReplicas, SeverityWarning, "A Deployment targeted by a Service runs at least 2 replicas (or an HPA minimum of 2).", []string{"minimum-three-replicas"}, []string{"deployment-replicas", "horizontalpodautoscaler-replicas"}, []string{"deploymentMissingReplicas"},
+		"Use WithReplicas(2) or more, or WithAutoscaling.", "D3"},
+	{CheckRestartPolicy, SeverityError, "The pod template restartPolicy is Always (the only value a Deployment allows).", nil, nil, nil,
+		"Leave restartPolicy unset or Always.", "V16"},
+	{CheckShutdown, SeverityError, "terminationGracePeriodSeconds covers preStop sleep + server graceful timeout + margin, in whole seconds.", nil, nil, nil,
+		"Raise the grace period or shrink the Shutdown budget.", "V13, D12"},
+	{CheckServer, SeverityError, "The server preset is complete: module:callable app, workers/threads >= 1, timeouts positive, a command for Command.", nil, nil, nil,
+		"Use deploy.Gunicorn(\"pkg.wsgi:application\"), deploy.Uvicorn(\"pkg.asgi:app\") or deploy.Command(argv...).", "D9"},
+	{CheckSingleWorker, SeverityWarning, "A server with a single worker (and thread) cannot answer probes while busy and flaps.", nil, nil, nil,
+		"Use at least 2 workers, or threads for gunicorn.", "P11"},
+	{CheckEnvName, SeverityError, "Environment variable names are valid (IsEnvVarName).", nil, nil, nil,
+		"Use names like DJANGO_SETTINGS_MODULE.", ""},
+	{CheckEnvDuplicate, SeverityError, "No environment variable is set twice.", []string{"duplicate-env-var"}, []string{"environment-variable-key-duplication"}, nil,
+		"Remove the duplicate WithEnv call.", "V14"},
+	{CheckEnvSecret, SeverityError, "No secret-looking variable (SECRET, PASSWORD, TOKEN, API_KEY ...) has a literal value.", []string{"env-var-secret"}, nil, []string{"sensitiveContainerEnvVar"},
+		"Reference a Secret with WithEnvFromSecret.", "V15"},
+	{CheckResourcesFormat, SeverityError, "Resource quantities parse and each request is at most its limit.", nil, nil, nil,
+		"Use quantities like 250m and 512Mi; requests <= limits.", "D7"},
+	{CheckCPURequest, SeverityError, "The container requests CPU.", []string{"unset-cpu-requirements"}, []string{"container-resources"}, []string{"cpuRequestsMissing"},
+		"Keep the default request or set WithCPU.", "D7"},
+	{CheckMemory, SeverityError, "The container requests memory and has a memory limit.", []string{"unset-memory-requirements"}, []string{"container-resources"}, []string{"memoryRequestsMissing", "memoryLimitsMissing"},
+		"Keep the defaults or set WithMemory(request, limit).", "D7"},
+	{CheckEphemeralStorage, SeverityError, "The container requests and limits ephemeral storage.", nil, []string{"container-ephemeral-storage-request-and-limit"}, nil,
+		"Keep the defaults, sized from the /tmp emptyDir.", "D7, D9"},
+	{CheckRunAsNonRoot, SeverityError, "The container runs as non-root with UID and GID above 10000.", []string{"run-as-non-root"}, []string{"container-security-context-user-group-id"}, []string{"runAsRootAllowed"},
+		"Keep runAsNonRoot and use WithUser(uid, gid) with ids > 10000.", "D8"},
+	{CheckPrivilegeEscalation, SeverityError, "allowPrivilegeEscalation is false.", []string{"privilege-escalation-container"}, nil, []string{"privilegeEscalationAllowed"},
+		"Do not override allowPrivilegeEscalation.", "D8"},
+	{CheckPrivileged, SeverityError, "The container is not privileged.", []string{"privileged-container"}, []string{"container-security-context-privileged"}, []string{"runAsPrivileged"},
+		"Do not set privileged.", "D8"},
+	{CheckReadOnlyRootFS, SeverityError, "The root filesystem is read-only (writable paths are emptyDirs).", []string{"no-read-only-root-fs"}, []string{"container-security-context-readonlyrootfilesystem"}, []string{"notReadOnlyRootFilesystem"},
+		"Write to /tmp or WithWritablePath; WithWritableRootFilesystem(reason) as a last resort.", "D8, D9"},
+	{CheckCapabilities, SeverityError, "All capabilities are dropped; only NET_BIND_SERVICE may be added (PSS restricted).", []string{"drop-net-raw-capability"}, nil, []string{"dangerousCapabilities", "insecureCapabilities"},
+		"Keep drop: [ALL].", "D8"},
+	{CheckSeccomp, SeverityError, "The seccomp profile is RuntimeDefault or Localhost (PSS restricted).", nil, []string{"container-seccomp-profile"}, nil,
+		"Keep the pod-level RuntimeDefault profile.", "D8"},
+	{CheckHostNamespaces, SeverityError, "The pod does not share the host network, PID or IPC namespace.", []string{"host-network", "host-pid", "host-ipc"}, nil, []string{"hostNetworkSet", "hostPIDSet", "hostIPCSet"},
+		"Do not set hostNetwork, hostPID or hostIPC.", ""},
+	{CheckHostPath, SeverityError, "The pod mounts no hostPath volume (e.g. the docker socket).", []string{"sensitive-host-mounts", "docker-sock"}, nil, []string{"hostPathSet"},
+		"Use emptyDir, ConfigMap or Secret volumes.", ""},
+	{CheckSysctls, SeverityError, "The pod sets only safe sysctls.", []string{"unsafe-sysctls"}, nil, nil,
+		"Drop unsafe sysctls from the pod security context.", ""},
+	{CheckTmpVolume, SeverityError, "With a read-only root filesystem, /tmp is a sized emptyDir (gunicorn's worker heartbeat and tempfile need it).", nil, nil, nil,
+		"Keep the /tmp emptyDir; size it with WithTmp.", "D9, P5"},
+	{CheckServiceAccount, SeverityWarning, "The service account token is not mounted unless asked.", nil, nil, []string{"automountServiceAccountToken"},
+		"Call WithServiceAccountToken only for apps that talk to the Kubernetes API.", "D10"},
+	{CheckServiceAccountField, SeverityError, "The pod does not use the deprecated serviceAccount field, and names a valid service account.", []string{"deprecated-service-account-field", "non-existent-service-account"}, nil, nil,
+		"Use serviceAccountName (WithServiceAccountName).", ""},
+	{CheckAntiAffinity, SeverityError, "A Deployment with more than one replica spreads pods across nodes (anti-affinity and topology spread).", []string{"no-anti-affinity"}, []string{"deployment-has-host-podantiaffinity", "pod-topology-spread-constraints"}, []string{"topologySpreadConstraint"},
+		"Keep the default spread; WithoutSpread(reason) to drop it.", ""},
+	{CheckPDB, SeverityError, "The PodDisruptionBudget allows at least one disruption and sets unhealthyPodEvictionPolicy.", []string{"pdb-max-unavailable", "pdb-min-available", "pdb-unhealthy-pod-eviction-policy"}, []string{"poddisruptionbudget-has-policy"}, []string{"pdbDisruptionsIsZero", "pdbMinAvailableGreaterThanHPAMinReplicas"},
+		"Use WithPDB with maxUnavailable >= 1.", "V17"},
+	{CheckPDBMissing, SeverityError, "A Deployment with more than one replica has a PodDisruptionBudget.", nil, []string{"deployment-has-poddisruptionbudget"}, []string{"missingPodDisruptionBudget"},
+		"Keep the default PDB; WithoutPDB(reason) to drop it.", "V17"},
+	{CheckHPA, SeverityError, "The HorizontalPodAutoscaler has 1 <= minReplicas <= maxReplicas, a CPU request to scale on, and targets the Deployment, which sets no replicas.", []string{"hpa-minimum-three-replicas"}, []string{"horizontalpodautoscaler-has-target", "deployment-targeted-by-hpa-does-not-have-replicas-configured"}, nil,
+		"Use WithAutoscaling(min, max, cpuPercent) with min >= 2.", "D3"},
+	{CheckNetworkPolicy, SeverityWarning, "A NetworkPolicy admits ingress only to the service ports.", nil, []string{"pod-networkpolicy", "networkpolicy-targets-pod"}, nil,
+		"Keep the default NetworkPolicy.", ""},
+	{CheckWaiver, SeverityError, "Waivers name a known check and give a reason.", nil, nil, nil,
+		"Waive(id, \"why this is acceptable\").", ""},
+	{CheckSchema, SeverityError, "Built objects conform to the OpenAPI schema embedded in client-go (offline structural validation).", []string{"schema-validation"}, nil, nil,
+		"Report a bug: the builder produced an object the API schema rejects.", ""},
+}
+
+// Checks returns the registry of build-time checks, sorted by ID. The
+// returned slice is a copy.
+func Checks() []Check {
+	out := slices.Clone(checkList)
+	slices.SortFunc(out, func(a, b Check) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	return out
+}
+
+// LookupCheck returns the registered check with the given ID.
+func LookupCheck(id CheckID) (Check, bool) {
+	i := slices.IndexFunc(checkList, func(c Check) bool { return c.ID == id })
+	if i < 0 {
+		return Check{}, false
+	}
+	return checkList[i], true
+}
+
+// ChecksMarkdown renders the registry as the markdown table published as
+// CHECKS.md.
+func ChecksMarkdown() string {
+	var b strings.Builder
+	b.WriteString("# deploy build-time checks\n\n")
+	b.WriteString("Generated from `deploy.Checks()` by `go test ./deploy -run TestChecksMarkdown -update`; do not edit.\n\n")
+	b.WriteString("Every check but waiver.format can be waived with `App.Waive(id, reason)`; the reason is required and is recorded as the\n")
+	b.WriteString("annotation `ignore-check.pydeploy.io/<id>` (plus `ignore-check.kube-linter.io/<check>` for the kube-linter\n")
+	b.WriteString("checks it mirrors). Errors fail `Build`; warnings are returned in `Bundle.Warnings`.\n\n")
+	b.WriteString("Refs point at the defaults (D), validations (V) and pain points (P) of the builders reference note.\n\n")
+	b.WriteString("| ID | Severity | Checks | kube-linter | kube-score | Polaris | Remediation | Refs |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	for _, c := range Checks() {
+		refs := c.Refs
+		if refs == "" {
+			refs = "–"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", c.ID, c.Severity, mdEscape(c.Summary),
+			mdList(c.KubeLinter), mdList(c.KubeScore), mdList(c.Polaris), mdEscape(c.Remediation), refs)
+	}
+	return b.String()
+}
+
+func mdList(ids []string) string {
+	if len(ids) == 0 {
+		return "–"
+	}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = "`" + id + "`"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
