@@ -1,0 +1,214 @@
+package project
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
+	"gotest.tools/v3/assert"
+	"gotest.tools/v3/fs"
+)
+
+func strs(reqs []pep508.Requirement) []string {
+	var out []string
+	for _, r := range reqs {
+		out = append(out, r.String())
+	}
+	return out
+}
+
+const pyproject = `
+[project]
+name = "My_App"
+requires-python = ">=3.11"
+dependencies = ["fastapi>=0.110", "uvicorn[standard]"]
+[project.optional-dependencies]
+DB = ["sqlalchemy>=2"]
+all = ["my-app[db]", "redis"]
+
+[dependency-groups]
+test = ["pytest>=8", {include-group = "lint"}]
+Lint = ["ruff"]
+dev = [{include-group = "test"}, "ipython"]
+`
+
+func TestLoadPyProject(t *testing.T) {
+	t.Parallel()
+	dir := fs.NewDir(t, "pp", fs.WithFile("pyproject.toml", pyproject))
+	p, err := LoadPyProject(dir.Join("pyproject.toml"))
+	assert.NilError(t, err)
+	assert.Equal(t, p.Name, "My_App")
+	assert.Equal(t, p.RequiresPython, ">=3.11")
+	assert.DeepEqual(t, strs(p.DependencyGroups["dev"]), []string{"pytest>=8", "ruff", "ipython"})
+	assert.DeepEqual(t, strs(p.OptionalDependencies["db"]), []string{"sqlalchemy>=2"})
+
+	reqs, err := p.Requirements([]string{"all"}, []string{"LINT"})
+	assert.NilError(t, err)
+	assert.DeepEqual(t, strs(reqs), []string{"fastapi>=0.110", "uvicorn[standard]", "sqlalchemy>=2", "redis", "ruff"})
+	_, err = p.Requirements([]string{"nope"}, nil)
+	assert.ErrorContains(t, err, `extra "nope" is not defined in project.optional-dependencies (defined: ["all" "db"])`)
+	_, err = p.Requirements(nil, []string{"docs"})
+	assert.ErrorContains(t, err, `dependency group "docs" is not defined`)
+}
+
+func TestLoadPyProjectErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, content, want string }{
+		{"cycle", "[dependency-groups]\na = [{include-group = 'b'}]\nb = [{include-group = 'a'}]", "include cycle a -> b -> a"},
+		{"self cycle", "[dependency-groups]\na = [{include-group = 'A'}]", "include cycle a -> a"},
+		{"unknown include", "[dependency-groups]\na = [{include-group = 'zz'}]", `dependency-groups.a[0]: include-group "zz" names no group`},
+		{"bad table", "[dependency-groups]\na = [{include = 'b'}]", `dependency-groups.a[0]: expected a requirement string or {include-group = "name"}`},
+		{"bad item", "[dependency-groups]\na = [1]", "found int64"},
+		{"duplicate group", "[dependency-groups]\nFoo = []\nfoo = []", `"Foo" and "foo" are the same group`},
+		{"bad requirement", "[project]\nname = 'x'\ndependencies = ['ok', 'bad req here']", "project.dependencies[1]: invalid requirement"},
+		{"bad extra req", "[project]\nname = 'x'\n[project.optional-dependencies]\ne = ['x[']", "project.optional-dependencies.e[0]"},
+		{"dynamic", "[project]\nname = 'x'\ndynamic = ['dependencies']", "project.dependencies is dynamic"},
+		{"requires-python", "[project]\nname = 'x'\nrequires-python = '3.11'", "project.requires-python"},
+		{"toml", "[project\n", "pyproject.toml:1:"},
+		{"type", "[project]\ndependencies = 'x'", "pyproject.toml:2:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := fs.NewDir(t, "pp", fs.WithFile("pyproject.toml", tc.content))
+			_, err := LoadPyProject(dir.Join("pyproject.toml"))
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+	_, err := LoadPyProject(filepath.Join(t.TempDir(), "missing.toml"))
+	assert.Assert(t, os.IsNotExist(err))
+}
+
+func TestLoadRequirements(t *testing.T) {
+	t.Parallel()
+	dir := fs.NewDir(t, "req",
+		fs.WithFile("requirements.in", strings.Join([]string{
+			"# service deps",
+			"fastapi>=0.110  # web",
+			"",
+			"uvicorn[standard] \\",
+			"   >=0.29 ; python_version >= \"3.11\"",
+			"-r common.in",
+			"-c constraints.txt",
+			"--constraint=constraints.txt",
+			"pkg @ https://example.org/pkg-1.0.tar.gz#sha256=abc",
+		}, "\n")),
+		fs.WithFile("common.in", "Requests\r\n-r requirements.in\r\n"),
+		fs.WithDir("sub", fs.WithFile("more.txt", "idna<4\n")),
+		fs.WithFile("constraints.txt", "pydantic<3\n-c sub/more.txt\n-r sub/more.txt\n"),
+	)
+	r, err := LoadRequirements(dir.Join("requirements.in"))
+	assert.NilError(t, err)
+	var got []string
+	for _, q := range r.Requirements {
+		got = append(got, filepath.Base(q.File)+":"+strconv.Itoa(q.Line)+" "+q.String())
+	}
+	assert.DeepEqual(t, got, []string{
+		"requirements.in:2 fastapi>=0.110",
+		`requirements.in:4 uvicorn[standard]>=0.29; python_version >= "3.11"`,
+		"common.in:1 Requests",
+		"requirements.in:9 pkg @ https://example.org/pkg-1.0.tar.gz#sha256=abc",
+	})
+	reqs, cons := r.Lists()
+	assert.Equal(t, len(reqs), 4)
+	assert.DeepEqual(t, strs(cons), []string{"pydantic<3", "idna<4"})
+}
+
+func TestLoadRequirementsErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, content, want string }{
+		{"editable", "ok\n-e ./src", "requirements.in:2: option -e is not supported in a lock input: editable installs"},
+		{"hash", "a==1 \\\n  --hash=sha256:abc", "requirements.in:1: option --hash is not supported in a lock input: hashes are written by the lock"},
+		{"index", "--index-url https://user:pw@x/simple", "requirements.in:1: option --index-url is not supported"},
+		{"unknown option", "--frobnicate", "requirements.in:1: unknown option --frobnicate"},
+		{"bad requirement", "\n\nfoo >= 1 2", "requirements.in:3: invalid requirement"},
+		{"bare path", "./src/pkg", "requirements.in:1: invalid requirement"},
+		{"missing include", "-r nope.in", "requirements.in:1: open"},
+		{"empty include", "-r", "requirements.in:1: option -r needs a file name"},
+		{"constraint extras", "-c c.txt", "c.txt:1: constraint \"x[y]<2\" names extras"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := fs.NewDir(t, "req", fs.WithFile("requirements.in", tc.content), fs.WithFile("c.txt", "x[y]<2\n"))
+			_, err := LoadRequirements(dir.Join("requirements.in"))
+			assert.ErrorContains(t, err, tc.want)
+			assert.Assert(t, !strings.Contains(err.Error(), "pw@"), "credentials leaked: %v", err)
+		})
+	}
+}
+
+func mustReqs(t *testing.T, ss ...string) []pep508.Requirement {
+	t.Helper()
+	var out []pep508.Requirement
+	for _, s := range ss {
+		r, err := pep508.Parse(s)
+		assert.NilError(t, err)
+		out = append(out, r)
+	}
+	return out
+}
+
+func TestInputs(t *testing.T) {
+	t.Parallel()
+	in := Inputs{
+		Requirements:   mustReqs(t, "FastAPI >= 0.110", "uvicorn", "uvicorn"),
+		Constraints:    mustReqs(t, "pydantic<3"),
+		RequiresPython: ">= 3.12",
+		Extras:         []string{"Web_Extra"},
+		IndexURLs:      []string{"HTTPS://user:secret@Pypi.Example.org/simple/"},
+		Targets:        []string{"python3.12-manylinux_2_36_x86_64"},
+		ExcludeNewer:   time.Date(2026, 11, 1, 1, 0, 0, 0, time.FixedZone("x", 3600)),
+	}
+	items, err := in.Items()
+	assert.NilError(t, err)
+	assert.DeepEqual(t, items, []string{
+		"constraint:pydantic<3",
+		"exclude-newer:2026-11-01T00:00:00Z",
+		"extra:web-extra",
+		"index:https://pypi.example.org/simple/",
+		"requires-python:>=3.12",
+		"requires:fastapi>=0.110",
+		"requires:uvicorn",
+		"target:cp312-manylinux_2_36_x86_64",
+	})
+	assert.Equal(t, InputHash(items), InputHash(append([]string(nil), items...)))
+	assert.Assert(t, InputHash(items) != InputHash(items[1:]))
+	assert.Assert(t, strings.HasPrefix(InputHash(nil), "sha256:"))
+
+	bad := in
+	bad.Targets = []string{"nonsense"}
+	_, err = bad.Items()
+	assert.ErrorContains(t, err, "inputs: target")
+	bad = in
+	bad.IndexURLs = []string{"https://u:secret@host/%zz"}
+	_, err = bad.Items()
+	assert.ErrorContains(t, err, "cannot parse URL")
+	assert.Assert(t, !strings.Contains(err.Error(), "secret"))
+	bad.IndexURLs = []string{"/relative/simple"}
+	_, err = bad.Items()
+	assert.ErrorContains(t, err, "needs a scheme and a host")
+}
+
+func TestDiff(t *testing.T) {
+	t.Parallel()
+	old := []string{"exclude-newer:2026-01-01T00:00:00Z", "index:https://a/simple", "requires:fastapi>=0.110", "requires:requests", "requires-python:>=3.11"}
+	cur := []string{"exclude-newer:2026-02-01T00:00:00Z", "index:https://b/simple", "requires:fastapi>=0.111", "requires:httpx", "requires-python:>=3.11"}
+	var got []string
+	for _, c := range Diff(old, cur) {
+		got = append(got, c.String())
+	}
+	assert.DeepEqual(t, got, []string{
+		"changed exclude-newer 2026-01-01T00:00:00Z → 2026-02-01T00:00:00Z",
+		"removed index https://a/simple",
+		"added index https://b/simple",
+		"changed requirement fastapi>=0.110 → fastapi>=0.111",
+		"added requirement httpx",
+		"removed requirement requests",
+	})
+	assert.Equal(t, len(Diff(cur, cur)), 0)
+}

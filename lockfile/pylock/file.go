@@ -1,0 +1,111 @@
+package pylock
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+)
+
+// DefaultFileName is the name of an unnamed lock file.
+const DefaultFileName = "pylock.toml"
+
+var fileNameRE = regexp.MustCompile(`^pylock\.([^.]+)\.toml$`)
+
+// FileName returns the lock file name for a service: "pylock.toml" for ""
+// and "pylock.<service>.toml" otherwise. It does not check service; use
+// ParseFileName on the result to do so.
+func FileName(service string) string {
+	if service == "" {
+		return DefaultFileName
+	}
+	return "pylock." + service + ".toml"
+}
+
+// ParseFileName checks a lock file name (the last path element only) and
+// returns its service name: "" for "pylock.toml", "web" for
+// "pylock.web.toml". Any other name is an error.
+func ParseFileName(name string) (service string, err error) {
+	if name == DefaultFileName {
+		return "", nil
+	}
+	if m := fileNameRE.FindStringSubmatch(name); m != nil {
+		return m[1], nil
+	}
+	return "", fmt.Errorf("invalid lock file name %q: expected pylock.toml or pylock.<name>.toml with no dot in <name>", name)
+}
+
+// Hash returns "sha256:<hex>" of data: the content hash of a lock file that
+// manifest.Stamp records, so a pod template changes when its lock does.
+// Hash the bytes Marshal returns (or the file as written).
+func Hash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// ReadFile reads and validates a lock file; errors name the file.
+func ReadFile(path string) (*Lock, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	l, err := Unmarshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return l, nil
+}
+
+// WriteFile marshals l and writes it to path atomically: a temporary file in
+// the same directory is written, synced and renamed over path, so readers see
+// either the old lock or the complete new one. On any error nothing is left
+// behind and an existing file at path is untouched. The base name of path
+// must be a valid lock file name (see ParseFileName).
+func WriteFile(path string, l *Lock) error {
+	if _, err := ParseFileName(filepath.Base(path)); err != nil {
+		return err
+	}
+	data, err := Marshal(l)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, data)
+}
+
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// Persist the rename itself. It has already happened, so a failing
+	// directory sync is not reported as a failed write.
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
