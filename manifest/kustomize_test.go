@@ -1,0 +1,175 @@
+package manifest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"gotest.tools/v3/assert"
+	"gotest.tools/v3/golden"
+	appsv1 "k8s.io/api/apps/v1"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+)
+
+// overlayFiles are the staging and production overlays of the web service,
+// keyed by path relative to the application root.
+func overlayFiles(t *testing.T) map[string]string {
+	t.Helper()
+	img, err := ParseImage("ghcr.io/acme/web:1.1@" + testDigest)
+	assert.NilError(t, err)
+	prodImages, err := yaml.Marshal([]types.Image{img.KustomizeImage("ghcr.io/acme/web")})
+	assert.NilError(t, err)
+	return map[string]string{
+		"overlays/staging/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: shop-staging
+resources:
+- ../../base
+patches:
+- path: replicas.yaml
+images:
+- name: ghcr.io/acme/web
+  newTag: "1.1"
+`,
+		"overlays/staging/replicas.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 1
+`,
+		"overlays/production/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: shop
+resources:
+- ../../base
+patches:
+- target: {kind: Deployment, name: web}
+  patch: |
+    - op: replace
+      path: /spec/replicas
+      value: 5
+images:
+` + string(prodImages),
+	}
+}
+
+// inMemoryApp writes the base (from objects) and the overlays under /app.
+func inMemoryApp(t *testing.T) filesys.FileSystem {
+	t.Helper()
+	fsys := filesys.MakeFsInMemory()
+	assert.NilError(t, WriteFS(fsys, "/app/base", service("web", "shop", "ghcr.io/acme/web:1.0")...))
+	for name, data := range overlayFiles(t) {
+		p := filepath.Join("/app", name)
+		assert.NilError(t, fsys.MkdirAll(filepath.Dir(p)))
+		assert.NilError(t, fsys.WriteFile(p, []byte(data)))
+	}
+	return fsys
+}
+
+func TestKustomizeOverlays(t *testing.T) {
+	fsys := inMemoryApp(t)
+	for _, env := range []string{"staging", "production"} {
+		t.Run(env, func(t *testing.T) {
+			out, err := Kustomize(t.Context(), fsys, "/app/overlays/"+env)
+			assert.NilError(t, err)
+			golden.Assert(t, string(out), "kustomize/"+env+".yaml")
+		})
+	}
+	objs, err := KustomizeObjects(t.Context(), fsys, "/app/overlays/production", ParseOptions{})
+	assert.NilError(t, err)
+	assert.Equal(t, len(objs), 3)
+	d := objs[1].(*appsv1.Deployment)
+	assert.Equal(t, d.Namespace, "shop")
+	assert.Equal(t, *d.Spec.Replicas, int32(5))
+	assert.Equal(t, d.Spec.Template.Spec.Containers[0].Image, "ghcr.io/acme/web:1.1@"+testDigest)
+}
+
+func TestKustomizeOnDisk(t *testing.T) {
+	root := t.TempDir()
+	assert.NilError(t, WriteDir(filepath.Join(root, "base"), service("web", "shop", "ghcr.io/acme/web:1.0")...))
+	for name, data := range overlayFiles(t) {
+		p := filepath.Join(root, name)
+		assert.NilError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		assert.NilError(t, os.WriteFile(p, []byte(data), 0o644))
+	}
+	onDisk, err := Kustomize(t.Context(), filesys.MakeFsOnDisk(), filepath.Join(root, "overlays", "staging"))
+	assert.NilError(t, err)
+	inMemory, err := Kustomize(t.Context(), inMemoryApp(t), "/app/overlays/staging")
+	assert.NilError(t, err)
+	assert.Equal(t, string(onDisk), string(inMemory))
+}
+
+func TestKustomizeRestrictions(t *testing.T) {
+	tests := []struct {
+		name, kustomization, want string
+	}{
+		{
+			name:          "files outside the root are refused",
+			kustomization: "resources:\n- ../../base\npatches:\n- path: ../../secret-patch.yaml\n",
+			want:          "security; file '/app/secret-patch.yaml' is not in or below '/app/overlays/evil'",
+		},
+		{
+			name:          "helm charts are disabled",
+			kustomization: "helmCharts:\n- name: redis\n  repo: https://charts.example.com\n",
+			want:          "must specify --enable-helm",
+		},
+		{
+			name:          "exec and container plugins are disabled",
+			kustomization: "generators:\n- gen.yaml\n",
+			want:          "external plugins disabled",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := inMemoryApp(t)
+			assert.NilError(t, fsys.WriteFile("/app/secret-patch.yaml", []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n")))
+			assert.NilError(t, fsys.MkdirAll("/app/overlays/evil"))
+			assert.NilError(t, fsys.WriteFile("/app/overlays/evil/gen.yaml", []byte(
+				"apiVersion: example.com/v1\nkind: Gen\nmetadata:\n  name: g\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: /bin/sh\n")))
+			assert.NilError(t, fsys.WriteFile("/app/overlays/evil/kustomization.yaml", []byte(tt.kustomization)))
+			_, err := Kustomize(t.Context(), fsys, "/app/overlays/evil")
+			assert.ErrorContains(t, err, tt.want)
+			assert.ErrorContains(t, err, `kustomize build "/app/overlays/evil"`)
+		})
+	}
+}
+
+func TestKustomizeConcurrent(t *testing.T) {
+	want, err := Kustomize(t.Context(), inMemoryApp(t), "/app/overlays/production")
+	assert.NilError(t, err)
+	var wg sync.WaitGroup
+	results := make([][]byte, 16)
+	errs := make([]error, 16)
+	for i := range 16 {
+		wg.Go(func() {
+			env := "production"
+			if i%2 == 1 {
+				env = "staging"
+			}
+			results[i], errs[i] = Kustomize(context.Background(), inMemoryApp(t), "/app/overlays/"+env)
+		})
+	}
+	wg.Wait()
+	for i := range 16 {
+		assert.NilError(t, errs[i])
+		if i%2 == 0 {
+			assert.Equal(t, string(results[i]), string(want))
+		}
+	}
+}
+
+func TestKustomizeWaitRespectsContext(t *testing.T) {
+	kustomizeSlot <- struct{}{} // another build holds the slot
+	defer func() { <-kustomizeSlot }()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := Kustomize(ctx, inMemoryApp(t), "/app/overlays/staging")
+	assert.Assert(t, errors.Is(err, context.Canceled), "%v", err)
+}

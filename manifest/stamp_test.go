@@ -1,0 +1,144 @@
+package manifest
+
+import (
+	"errors"
+	"testing"
+
+	"gotest.tools/v3/assert"
+	"gotest.tools/v3/golden"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+func testStamp() Stamp {
+	return Stamp{
+		GitSHA:      "0b5e1d2c9a",
+		Image:       "ghcr.io/acme/web:1.0@" + testDigest,
+		ImageDigest: testDigest,
+		LockHash:    "sha256:1f2e",
+		Version:     "v0.3.0",
+	}
+}
+
+func TestStampObjectsGolden(t *testing.T) {
+	objs := service("web", "shop", "ghcr.io/acme/web:1.0@"+testDigest)
+	assert.NilError(t, StampObjects(objs, testStamp()))
+	first, err := RenderBytes(objs...)
+	assert.NilError(t, err)
+	golden.Assert(t, string(first), "stamp/service.yaml")
+
+	// Stamping again with the same values changes nothing.
+	assert.NilError(t, StampObjects(objs, testStamp()))
+	again, err := RenderBytes(objs...)
+	assert.NilError(t, err)
+	assert.Equal(t, string(again), string(first))
+}
+
+func TestStampReplacesAndRemoves(t *testing.T) {
+	objs := service("web", "shop", "ghcr.io/acme/web:1.0")
+	assert.NilError(t, StampObjects(objs, testStamp()))
+	next := Stamp{GitSHA: "aaaaaaa", Version: "v0.4.0"}
+	assert.NilError(t, StampObjects(objs, next))
+	for _, obj := range objs {
+		got, err := ReadStamp(obj)
+		assert.NilError(t, err)
+		assert.DeepEqual(t, got, next)
+	}
+	d := objs[0].(*appsv1.Deployment)
+	assert.DeepEqual(t, d.Annotations, map[string]string{AnnotationGitSHA: "aaaaaaa", AnnotationVersion: "v0.4.0"})
+	env := d.Spec.Template.Spec.Containers[0].Env
+	assert.Equal(t, len(env), 3)
+	assert.Equal(t, env[0].Name, "PYTHONUNBUFFERED") // user variables keep their place
+	assert.DeepEqual(t, env[1], corev1.EnvVar{Name: "PYDEPLOY_GIT_SHA", ValueFrom: &corev1.EnvVarSource{
+		FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.annotations['pydeploy.io/git-sha']"}}})
+	assert.Equal(t, env[2].Name, "PYDEPLOY_VERSION")
+}
+
+func TestStampWorkloadKinds(t *testing.T) {
+	cron := &batchv1.CronJob{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
+		ObjectMeta: metav1.ObjectMeta{Name: "cleanup"},
+	}
+	cron.Spec.JobTemplate.Spec.Template.Spec.Containers = []corev1.Container{{Name: "job", Image: "ghcr.io/acme/job:1"}}
+	pod := &corev1.Pod{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: "debug"},
+		Spec: corev1.PodSpec{
+			InitContainers: []corev1.Container{{Name: "init", Image: "busybox:1.36"}},
+			Containers:     []corev1.Container{{Name: "main", Image: "busybox:1.36"}},
+		},
+	}
+	u := toUnstructuredObj(t, service("api", "shop", "ghcr.io/acme/api:2")[0])
+	cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: metav1.ObjectMeta{Name: "cfg"}}
+	objs := []runtime.Object{cron, pod, u, cm}
+	s := testStamp()
+	assert.NilError(t, StampObjects(objs, s))
+
+	assert.Equal(t, cron.Spec.JobTemplate.Spec.Template.Annotations[AnnotationGitSHA], s.GitSHA)
+	assert.Equal(t, len(cron.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Env), 5)
+	assert.Equal(t, len(pod.Spec.InitContainers[0].Env), 5)
+	assert.Equal(t, pod.Annotations[AnnotationLockHash], s.LockHash)
+	assert.Equal(t, cm.Annotations[AnnotationImageDigest], s.ImageDigest)
+	for _, obj := range objs {
+		got, err := ReadStamp(obj)
+		assert.NilError(t, err)
+		assert.DeepEqual(t, got, s)
+	}
+	// The unstructured Deployment renders exactly like a typed one.
+	typed := service("api", "shop", "ghcr.io/acme/api:2")[0]
+	assert.NilError(t, StampObjects([]runtime.Object{typed}, s))
+	want, err := RenderBytes(typed)
+	assert.NilError(t, err)
+	got, err := RenderBytes(u)
+	assert.NilError(t, err)
+	assert.Equal(t, string(got), string(want))
+}
+
+func TestStampEnvClashLeavesObjectsUntouched(t *testing.T) {
+	a := service("a", "shop", "ghcr.io/acme/a:1")
+	b := service("b", "shop", "ghcr.io/acme/b:1")
+	b[0].(*appsv1.Deployment).Spec.Template.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "PYDEPLOY_GIT_SHA", Value: "hand-written"}}
+	before, err := RenderBytes(append(a, b...)...)
+	assert.NilError(t, err)
+	err = StampObjects(append(a, b...), testStamp())
+	assert.Error(t, err, `Deployment "shop/b": container "app" sets PYDEPLOY_GIT_SHA itself; remove it, the stamp provides it from annotation pydeploy.io/git-sha`)
+	after, err := RenderBytes(append(a, b...)...)
+	assert.NilError(t, err)
+	assert.Equal(t, string(after), string(before))
+}
+
+func TestStampValidate(t *testing.T) {
+	tests := []struct {
+		s    Stamp
+		want string
+	}{
+		{Stamp{GitSHA: "main"}, `stamp git SHA "main": expected 7 to 64 lower-case hex digits`},
+		{Stamp{Image: "nginx:latest"}, `stamp image: image "nginx:latest": tag "latest" is mutable; use a version tag or a digest`},
+		{Stamp{ImageDigest: "sha256:12"}, `stamp image digest "sha256:12": expected algorithm:hex, such as sha256:<64 hex digits>`},
+		{Stamp{Image: "ghcr.io/a/b@" + testDigest, ImageDigest: "sha256:" + "0000000000000000000000000000000000000000000000000000000000000000"},
+			"stamp image \"ghcr.io/a/b@" + testDigest + "\" has digest " + testDigest + " but the stamp's image digest is sha256:0000000000000000000000000000000000000000000000000000000000000000"},
+	}
+	for _, tt := range tests {
+		assert.Error(t, tt.s.Validate(), tt.want)
+		assert.Error(t, StampObjects(nil, tt.s), tt.want)
+	}
+	assert.NilError(t, Stamp{}.Validate()) // every field is optional
+}
+
+func TestReadStampAbsent(t *testing.T) {
+	_, err := ReadStamp(service("web", "shop", "ghcr.io/acme/web:1")[0])
+	assert.Assert(t, errors.Is(err, ErrNoStamp), "%v", err)
+	assert.Error(t, err, `Deployment "shop/web": object carries no pydeploy stamp`)
+}
+
+func TestStampDefaultsLibraryVersion(t *testing.T) {
+	objs := service("web", "shop", "ghcr.io/acme/web:1")
+	assert.NilError(t, StampObjects(objs, Stamp{GitSHA: "abcdef0"}))
+	got, err := ReadStamp(objs[0])
+	assert.NilError(t, err)
+	assert.Equal(t, got.Version, LibraryVersion())
+	assert.Assert(t, got.Version != "")
+}
