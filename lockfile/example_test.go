@@ -1,0 +1,73 @@
+package lockfile_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+
+	"github.com/pydeploy/pydeploy/internal/testindex"
+	"github.com/pydeploy/pydeploy/lockfile"
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
+	"github.com/pydeploy/pydeploy/lockfile/project"
+	"github.com/pydeploy/pydeploy/lockfile/pylock"
+)
+
+// Lock a service against an index, then run the CI freshness check after a
+// requirement changed.
+func Example() {
+	srv, err := testindex.Start(testindex.Payments(), testindex.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	dir, err := os.MkdirTemp("", "lock")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	parse := func(ss ...string) []pep508.Requirement {
+		var out []pep508.Requirement
+		for _, s := range ss {
+			r, err := pep508.Parse(s)
+			if err != nil {
+				log.Fatal(err)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	in := project.Inputs{
+		Requirements: parse("fastapi>=0.110", "gunicorn"),
+		IndexURLs:    []string{srv.SimpleURL()},
+		Targets:      []string{"cp312-manylinux_2_36_x86_64"},
+		ExcludeNewer: testindex.PaymentsExcludeNewer,
+	}
+	path := filepath.Join(dir, pylock.FileName("payments"))
+	ctx := context.Background()
+	if _, err := lockfile.Write(ctx, path, in, lockfile.Options{}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("fresh:", lockfile.CheckFile(path, in) == nil)
+
+	in.Requirements = parse("fastapi>=0.200", "gunicorn", "httpx")
+	err = lockfile.CheckFile(path, in)
+	var stale *lockfile.StaleError
+	if errors.As(err, &stale) {
+		for _, c := range stale.Changes {
+			fmt.Println(c)
+		}
+		for _, u := range stale.Unsatisfied {
+			fmt.Println(u)
+		}
+	}
+	// Output:
+	// fresh: true
+	// changed requirement fastapi>=0.110 → fastapi>=0.200
+	// added requirement httpx
+	// requirement fastapi>=0.200 is not satisfied by locked fastapi 0.112.2
+	// requirement httpx: httpx is not in the lock
+}

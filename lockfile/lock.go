@@ -1,0 +1,265 @@
+package lockfile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep440"
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
+	"github.com/pydeploy/pydeploy/lockfile/project"
+	"github.com/pydeploy/pydeploy/lockfile/pylock"
+	"github.com/pydeploy/pydeploy/lockfile/resolve"
+	"github.com/pydeploy/pydeploy/lockfile/simpleapi"
+	"github.com/pydeploy/pydeploy/lockfile/wheel"
+)
+
+// ToolName is the key of this library's table in a lock's [tool] table.
+const ToolName = "pydeploy"
+
+// Keys of the [tool.pydeploy] table.
+const (
+	keyInputHash    = "input-hash"
+	keyInputs       = "inputs"
+	keyTarget       = "target"
+	keyExcludeNewer = "exclude-newer"
+)
+
+// Options say how to lock, not what: the index client and the tool name.
+// The zero value locks against Inputs.IndexURLs with no HTTP cache.
+type Options struct {
+	// Source is the index the resolver reads; nil means a simpleapi.Client
+	// for Inputs.IndexURLs (in priority order) configured by CacheDir and
+	// HTTPClient.
+	Source resolve.Source
+	// CacheDir is the HTTP cache of the default client; "" disables it.
+	CacheDir string
+	// HTTPClient is used by the default client; nil means a default one.
+	HTTPClient *http.Client
+	// CreatedBy is written as created-by; "" means "pydeploy".
+	CreatedBy string
+	// Prefetch is passed to the resolver (0 means its default).
+	Prefetch int
+}
+
+// Lock resolves the inputs for their target and returns the lock: pinned
+// packages with the chosen wheel (or sdist, when Inputs.AllowSdist) and its
+// URL, size, upload time, hashes and index; requires-python; an environments
+// marker describing the target; and a [tool.pydeploy] table recording the
+// canonical inputs, their hash, the target and exclude-newer, for Check and
+// CheckStrict. The lock is validated before it is returned. Index faults and
+// unsatisfiable requirements are errors (a *resolve.NoSolutionError for the
+// latter); nothing is written.
+func Lock(ctx context.Context, in project.Inputs, opts Options) (*pylock.Lock, error) {
+	items, err := in.Items()
+	if err != nil {
+		return nil, err
+	}
+	target, err := singleTarget(in)
+	if err != nil {
+		return nil, err
+	}
+	req := resolve.Request{
+		Requirements: in.Requirements,
+		Constraints:  in.Constraints,
+		Target:       target,
+		ExcludeNewer: in.ExcludeNewer,
+		AllowSdist:   in.AllowSdist,
+	}
+	if in.RequiresPython != "" {
+		if req.RequiresPython, err = pep440.ParseSpecifiers(in.RequiresPython); err != nil {
+			return nil, fmt.Errorf("lock: requires-python: %w", err)
+		}
+	}
+	src := opts.Source
+	if src == nil {
+		if src, err = defaultClient(in, opts); err != nil {
+			return nil, err
+		}
+	}
+	res, err := resolve.Resolve(ctx, req, resolve.Options{Source: src, Prefetch: opts.Prefetch})
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	l, err := build(res, in, items, target, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Validate(); err != nil {
+		return nil, fmt.Errorf("lock: the resolution does not make a valid lock: %w", err)
+	}
+	return l, nil
+}
+
+// Write locks the inputs and writes the lock to path atomically. The file
+// is only replaced after a complete, validated lock exists: on any error the
+// previous file is untouched. It returns the lock's content hash
+// (pylock.Hash of the written bytes).
+func Write(ctx context.Context, path string, in project.Inputs, opts Options) (string, error) {
+	l, err := Lock(ctx, in, opts)
+	if err != nil {
+		return "", err
+	}
+	data, err := pylock.Marshal(l)
+	if err != nil {
+		return "", err
+	}
+	if err := pylock.WriteFile(path, l); err != nil {
+		return "", err
+	}
+	return pylock.Hash(data), nil
+}
+
+func singleTarget(in project.Inputs) (wheel.Target, error) {
+	if len(in.Targets) != 1 {
+		return wheel.Target{}, fmt.Errorf("lock: exactly one target is supported, found %d (%q); lock each target into its own pylock.<service>.toml", len(in.Targets), in.Targets)
+	}
+	t, err := wheel.ParseTarget(in.Targets[0])
+	if err != nil {
+		return wheel.Target{}, fmt.Errorf("lock: target: %w", err)
+	}
+	return t, nil
+}
+
+func defaultClient(in project.Inputs, opts Options) (*simpleapi.Client, error) {
+	if len(in.IndexURLs) == 0 {
+		return nil, errors.New("lock: no index URL: set Inputs.IndexURLs or Options.Source")
+	}
+	var idx []simpleapi.Index
+	for _, u := range in.IndexURLs {
+		clean, err := project.RedactURL(u)
+		if err != nil {
+			return nil, fmt.Errorf("lock: index URL: %w", err)
+		}
+		idx = append(idx, simpleapi.Index{URL: u, Name: clean})
+	}
+	c, err := simpleapi.New(simpleapi.Options{Indexes: idx, CacheDir: opts.CacheDir, HTTPClient: opts.HTTPClient})
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	return c, nil
+}
+
+// build turns a resolution into a lock.
+func build(res *resolve.Resolution, in project.Inputs, items []string, target wheel.Target, opts Options) (*pylock.Lock, error) {
+	createdBy := opts.CreatedBy
+	if createdBy == "" {
+		createdBy = ToolName
+	}
+	requiresPython := in.RequiresPython
+	if requiresPython == "" {
+		requiresPython = fmt.Sprintf(">=%d.%d", target.Python.Major, target.Python.Minor)
+	}
+	inputs := make([]any, len(items))
+	for i, it := range items {
+		inputs[i] = it
+	}
+	tool := map[string]any{
+		keyInputHash: project.InputHash(items),
+		keyInputs:    inputs,
+		keyTarget:    target.String(),
+	}
+	if !in.ExcludeNewer.IsZero() {
+		tool[keyExcludeNewer] = in.ExcludeNewer.UTC()
+	}
+	l := &pylock.Lock{
+		LockVersion:    pylock.SupportedVersion,
+		Environments:   []string{environmentMarker(target)},
+		RequiresPython: requiresPython,
+		CreatedBy:      createdBy,
+		Tool:           map[string]any{ToolName: tool},
+	}
+	versions := map[string]string{}
+	for _, p := range res.Packages {
+		versions[p.Name] = p.Version.String()
+	}
+	for _, p := range res.Packages {
+		pkg := pylock.Package{Name: p.Name, Version: p.Version.String(), RequiresPython: p.RequiresPython}
+		for _, d := range p.Dependencies {
+			pkg.Dependencies = append(pkg.Dependencies, pylock.Dependency{Name: d, Version: versions[d]})
+		}
+		for _, f := range p.Files {
+			file, err := lockFile(p.Name, f)
+			if err != nil {
+				return nil, err
+			}
+			if pkg.Index == "" {
+				pkg.Index = indexURL(f.Index, in.IndexURLs)
+			}
+			if f.Wheel {
+				pkg.Wheels = append(pkg.Wheels, file)
+			} else {
+				pkg.Sdist = &file
+			}
+		}
+		if len(p.Files) == 0 {
+			return nil, fmt.Errorf("lock: package %s %s: the resolver chose no file", p.Name, p.Version)
+		}
+		l.Packages = append(l.Packages, pkg)
+	}
+	return l, nil
+}
+
+func lockFile(project string, f resolve.File) (pylock.File, error) {
+	if f.Hashes["sha256"] == "" {
+		return pylock.File{}, fmt.Errorf("lock: package %s: the index gave no sha256 for %s; a lock needs one for every file", project, f.Filename)
+	}
+	out := pylock.File{Name: f.Filename, URL: f.URL, UploadTime: f.UploadTime.UTC(), Hashes: map[string]string{}}
+	for alg, h := range f.Hashes {
+		out.Hashes[strings.ToLower(alg)] = strings.ToLower(h)
+	}
+	if f.Size >= 0 {
+		size := f.Size
+		out.Size = &size
+	}
+	return out, nil
+}
+
+// indexURL maps the name of the index that served a file back to its URL
+// (without credentials): the default client names indexes by their URL; a
+// custom Source may use the host.
+func indexURL(name string, urls []string) string {
+	for _, u := range urls {
+		clean, err := project.RedactURL(u)
+		if err != nil {
+			continue
+		}
+		if name == clean {
+			return clean
+		}
+		if p, err := url.Parse(clean); err == nil && strings.EqualFold(p.Host, name) {
+			return clean
+		}
+	}
+	if len(urls) == 1 {
+		clean, err := project.RedactURL(urls[0])
+		if err == nil {
+			return clean
+		}
+	}
+	return ""
+}
+
+// environmentMarker describes the target as a marker, so an installer
+// refuses the lock on any other interpreter or platform.
+func environmentMarker(t wheel.Target) string {
+	env := t.Environment()
+	var parts []string
+	add := func(v pep508.Variable, val string) {
+		if val != "" {
+			parts = append(parts, fmt.Sprintf("%s == %q", v, val))
+		}
+	}
+	add(pep508.VarImplementationName, env.ImplementationName)
+	add(pep508.VarPythonVersion, env.PythonVersion)
+	add(pep508.VarSysPlatform, env.SysPlatform)
+	add(pep508.VarPlatformMachine, env.PlatformMachine)
+	m, err := pep508.ParseMarker(strings.Join(parts, " and "))
+	if err != nil {
+		return strings.Join(parts, " and ")
+	}
+	return m.String()
+}

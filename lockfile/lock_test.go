@@ -1,0 +1,272 @@
+package lockfile
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pydeploy/pydeploy/internal/testindex"
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
+	"github.com/pydeploy/pydeploy/lockfile/project"
+	"github.com/pydeploy/pydeploy/lockfile/pylock"
+	"github.com/pydeploy/pydeploy/lockfile/resolve"
+	"github.com/pydeploy/pydeploy/lockfile/simpleapi"
+	"github.com/pydeploy/pydeploy/lockfile/wheel"
+	"gotest.tools/v3/assert"
+)
+
+const target = "cp312-manylinux_2_36_x86_64"
+
+func reqs(t testing.TB, ss ...string) []pep508.Requirement {
+	t.Helper()
+	var out []pep508.Requirement
+	for _, s := range ss {
+		r, err := pep508.Parse(s)
+		assert.NilError(t, err)
+		out = append(out, r)
+	}
+	return out
+}
+
+func paymentsInputs(t testing.TB, srv *testindex.Server) project.Inputs {
+	return project.Inputs{
+		Requirements:   reqs(t, "fastapi>=0.110", "uvicorn[standard]>=0.29", "gunicorn"),
+		Constraints:    reqs(t, "pydantic<3"),
+		RequiresPython: ">=3.12",
+		IndexURLs:      []string{srv.SimpleURL()},
+		Targets:        []string{target},
+		ExcludeNewer:   testindex.PaymentsExcludeNewer,
+	}
+}
+
+// fastClient retries without waiting, so fault tests stay quick.
+func fastClient(t testing.TB, srv *testindex.Server) resolve.Source {
+	t.Helper()
+	clean, err := project.RedactURL(srv.SimpleURL())
+	assert.NilError(t, err)
+	c, err := simpleapi.New(simpleapi.Options{
+		Indexes: []simpleapi.Index{{URL: srv.SimpleURL(), Name: clean}},
+		Backoff: func(int) time.Duration { return time.Millisecond },
+		NoNetrc: true,
+	})
+	assert.NilError(t, err)
+	return c
+}
+
+func TestLockIsDeterministic(t *testing.T) {
+	t.Parallel()
+	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{})
+	in := paymentsInputs(t, srv)
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pylock.payments.toml")
+	h1, err := Write(ctx, path, in, Options{})
+	assert.NilError(t, err)
+	first, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	h2, err := Write(ctx, path, in, Options{Source: fastClient(t, srv)})
+	assert.NilError(t, err)
+	second, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	assert.Equal(t, string(first), string(second))
+	assert.Equal(t, h1, h2)
+	assert.Equal(t, h1, pylock.Hash(first))
+
+	l, err := pylock.Unmarshal(first)
+	assert.NilError(t, err)
+	assert.Equal(t, l.CreatedBy, "pydeploy")
+	assert.Equal(t, l.RequiresPython, ">=3.12")
+	assert.DeepEqual(t, l.Environments, []string{`implementation_name == "cpython" and python_version == "3.12" and sys_platform == "linux" and platform_machine == "x86_64"`})
+	names := map[string]pylock.Package{}
+	for _, p := range l.Packages {
+		names[p.Name] = p
+		assert.Assert(t, len(p.Wheels) == 1 && p.Sdist == nil, "%s: wheel-only lock expected", p.Name)
+		w := p.Wheels[0]
+		assert.Assert(t, w.Hashes["sha256"] != "" && w.Size != nil && !w.UploadTime.IsZero(), "%s: %+v", p.Name, w)
+		assert.Assert(t, !w.UploadTime.After(testindex.PaymentsExcludeNewer))
+		assert.Equal(t, p.Index, srv.SimpleURL())
+	}
+	for _, want := range []string{"fastapi", "uvicorn", "uvloop", "httptools", "gunicorn", "pydantic", "starlette"} {
+		_, ok := names[want]
+		assert.Assert(t, ok, "missing %s in %v", want, l.Packages)
+	}
+	assert.Assert(t, strings.Contains(string(first), "exclude-newer = 2024-10-01T00:00:00Z"))
+	assert.Assert(t, strings.Contains(string(first), "'requires:fastapi>=0.110',"))
+
+	// The lock installs on its target.
+	sel, err := l.Select(mustTarget(t).Environment(), mustTarget(t))
+	assert.NilError(t, err)
+	assert.Equal(t, len(sel), len(l.Packages))
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{})
+	in := paymentsInputs(t, srv)
+	l, err := Lock(context.Background(), in, Options{})
+	assert.NilError(t, err)
+	assert.NilError(t, Check(l, in))
+
+	// Spelling differences are not changes.
+	same := in
+	same.Requirements = reqs(t, "FastAPI >= 0.110", "Uvicorn[Standard]>=0.29", "gunicorn", "gunicorn")
+	assert.NilError(t, Check(l, same))
+
+	changed := in
+	changed.Requirements = reqs(t, "fastapi>=0.200", "uvicorn[standard]>=0.29", "httpx")
+	changed.IndexURLs = []string{"https://user:secret@mirror.example/simple/"}
+	err = Check(l, changed)
+	var stale *StaleError
+	assert.Assert(t, errors.As(err, &stale), "%v", err)
+	got := []string{}
+	for _, c := range stale.Changes {
+		got = append(got, c.String())
+	}
+	assert.DeepEqual(t, got, []string{
+		"removed index " + srv.SimpleURL(),
+		"added index https://mirror.example/simple/",
+		"changed requirement fastapi>=0.110 → fastapi>=0.200",
+		"removed requirement gunicorn",
+		"added requirement httpx",
+	})
+	assert.Assert(t, strings.Contains(err.Error(), "lock is stale"))
+	assert.Assert(t, !strings.Contains(err.Error(), "secret"))
+	assert.Equal(t, len(stale.Unsatisfied), 2, "%v", stale.Unsatisfied)
+	assert.Assert(t, strings.HasPrefix(stale.Unsatisfied[0], "requirement fastapi>=0.200 is not satisfied by locked fastapi 0."), stale.Unsatisfied[0])
+	assert.Equal(t, stale.Unsatisfied[1], "requirement httpx: httpx is not in the lock")
+
+	// A lock from another tool, or a hand-edited table, cannot be checked.
+	foreign := *l
+	foreign.Tool = nil
+	assert.ErrorContains(t, Check(&foreign, in), "lock has no [tool.pydeploy] table")
+	edited, _ := pylock.Unmarshal(mustMarshal(t, l))
+	edited.Tool["pydeploy"].(map[string]any)["inputs"] = []any{"requires:other"}
+	assert.ErrorContains(t, Check(edited, in), "does not match the recorded inputs")
+}
+
+func mustMarshal(t *testing.T, l *pylock.Lock) []byte {
+	t.Helper()
+	data, err := pylock.Marshal(l)
+	assert.NilError(t, err)
+	return data
+}
+
+func TestCheckFileAndStrict(t *testing.T) {
+	t.Parallel()
+	ix := testindex.Payments()
+	srv := testindex.StartT(t, ix, testindex.Options{})
+	in := paymentsInputs(t, srv)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pylock.toml")
+	_, err := Write(ctx, path, in, Options{})
+	assert.NilError(t, err)
+	assert.NilError(t, CheckFile(path, in))
+	assert.NilError(t, CheckStrictFile(ctx, path, in, Options{}))
+
+	stale := in
+	stale.Constraints = nil
+	err = CheckFile(path, stale)
+	var se *StaleError
+	assert.Assert(t, errors.As(err, &se))
+	assert.Equal(t, se.Path, path)
+	assert.ErrorContains(t, err, path+" is stale; re-run the lock step\n\tremoved constraint pydantic<3")
+	assert.Assert(t, errors.As(CheckStrictFile(ctx, path, stale, Options{}), &se), "strict includes the offline check")
+
+	// A hand edit that keeps the inputs is caught only by the strict check.
+	data, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	edited := strings.Replace(string(data), "size = ", "size = 1", 1)
+	assert.NilError(t, os.WriteFile(path, []byte(edited), 0o644))
+	assert.NilError(t, CheckFile(path, in))
+	err = CheckStrictFile(ctx, path, in, Options{})
+	assert.Assert(t, errors.As(err, &se), "%v", err)
+	assert.Equal(t, len(se.Drift), 2, "%v", se.Drift)
+	assert.Assert(t, strings.HasPrefix(se.Drift[0], "- size = 1"), se.Drift[0])
+
+	// An index that gains an old-dated release changes the resolution.
+	assert.NilError(t, os.WriteFile(path, data, 0o644))
+	ix.Add("gunicorn", &testindex.Version{Version: "99.0", WheelTags: []string{"py3-none-any"}, UploadTime: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)})
+	err = CheckStrictFile(ctx, path, in, Options{})
+	assert.Assert(t, errors.As(err, &se), "%v", err)
+	assert.DeepEqual(t, se.Drift, []string{"package gunicorn 23.0.0 → 99.0", "package packaging 24.1 is no longer resolved"})
+
+	noCutoff := in
+	noCutoff.ExcludeNewer = time.Time{}
+	l, err := Lock(ctx, noCutoff, Options{})
+	assert.NilError(t, err)
+	assert.ErrorContains(t, CheckStrict(ctx, mustMarshal(t, l), noCutoff, Options{}), "records no exclude-newer")
+}
+
+func TestLockFaultsLeaveNoPartialFile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault testindex.Fault
+		want  string
+		as    any
+	}{
+		{"5xx forever", testindex.Fault{Path: "/simple/starlette/", Status: 503}, "/simple/starlette/", new(*simpleapi.StatusError)},
+		{"wrong metadata hash", testindex.Fault{Path: "/files/pydantic/*.metadata", WrongHash: true}, "pydantic", new(*simpleapi.HashMismatchError)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := testindex.StartT(t, testindex.Payments(), testindex.Options{})
+			in := paymentsInputs(t, srv)
+			ctx := context.Background()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "pylock.toml")
+			_, err := Write(ctx, path, in, Options{Source: fastClient(t, srv)})
+			assert.NilError(t, err)
+			before, err := os.ReadFile(path)
+			assert.NilError(t, err)
+
+			srv.AddFault(tc.fault)
+			in.Requirements = append(in.Requirements, reqs(t, "sqlalchemy")...)
+			_, err = Write(ctx, path, in, Options{Source: fastClient(t, srv)})
+			assert.ErrorContains(t, err, tc.want)
+			assert.Assert(t, errors.As(err, tc.as), "%T: %v", err, err)
+			after, rerr := os.ReadFile(path)
+			assert.NilError(t, rerr)
+			assert.Equal(t, string(after), string(before))
+			entries, _ := os.ReadDir(dir)
+			assert.Equal(t, len(entries), 1, "temp files left behind")
+		})
+	}
+}
+
+func TestLockInputErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	in := project.Inputs{Requirements: reqs(t, "a"), IndexURLs: []string{"https://h/simple"}}
+	_, err := Lock(ctx, in, Options{})
+	assert.ErrorContains(t, err, "exactly one target is supported, found 0")
+	in.Targets = []string{target}
+	in.IndexURLs = nil
+	_, err = Lock(ctx, in, Options{})
+	assert.ErrorContains(t, err, "no index URL")
+	in.RequiresPython = "3"
+	_, err = Lock(ctx, in, Options{})
+	assert.ErrorContains(t, err, "requires-python")
+}
+
+func TestNoSolution(t *testing.T) {
+	t.Parallel()
+	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{})
+	in := paymentsInputs(t, srv)
+	in.Requirements = reqs(t, "fastapi==0.95.2", "pydantic>=2")
+	_, err := Lock(context.Background(), in, Options{})
+	var ns *resolve.NoSolutionError
+	assert.Assert(t, errors.As(err, &ns), "%v", err)
+}
+
+func mustTarget(t testing.TB) wheel.Target {
+	t.Helper()
+	tg, err := wheel.ParseTarget(target)
+	assert.NilError(t, err)
+	return tg
+}

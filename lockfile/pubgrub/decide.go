@@ -1,0 +1,201 @@
+package pubgrub
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep440"
+)
+
+// decide picks the next package and version. It returns the package whose
+// incompatibilities to propagate next, or done when every package with a
+// positive derivation has a decision.
+func (s *solver) decide(ctx context.Context) (string, bool, error) {
+	var pick *pkgState
+	best := 0
+	for _, st := range s.order {
+		if st.decided || len(st.idx) == 0 || !st.acc.Positive {
+			continue
+		}
+		prio := 0
+		if s.prio != nil && st.name != s.root {
+			prio = s.prio.Priority(st.name, st.acc.Range)
+		}
+		if pick == nil || prio < best {
+			pick, best = st, prio
+		}
+	}
+	if pick == nil {
+		return "", true, nil
+	}
+	if err := s.loadVersions(ctx, pick); err != nil {
+		return "", false, err
+	}
+	allowed := pick.acc.Range
+	var v pep440.Version
+	found := false
+	for _, c := range pick.versions {
+		if allowed.Contains(c) {
+			v, found = c, true
+			break
+		}
+	}
+	if !found {
+		s.addIncompat(&Incompatibility{Terms: []Term{Pos(pick.name, allowed)}, Kind: KindNoVersions})
+		return pick.name, false, nil
+	}
+	exact := pep440.ExactRange(v)
+	if !s.asked[pick.name+"\x00"+v.String()] {
+		deps, err := s.dependencies(ctx, pick.name, v)
+		if err != nil {
+			return "", false, err
+		}
+		if deps.Unavailable != "" {
+			s.addUnavailable(pick, v, deps.Unavailable)
+			return pick.name, false, nil
+		}
+		for _, d := range deps.Requires {
+			s.addDependency(pick, v, d)
+		}
+	}
+	if !s.conflictsWith(pick, v) {
+		s.level++
+		s.assign(assignment{term: Pos(pick.name, exact), level: s.level, decision: true})
+		pick.version = v
+	}
+	return pick.name, false, nil
+}
+
+func (s *solver) loadVersions(ctx context.Context, st *pkgState) error {
+	if st.loaded {
+		return nil
+	}
+	if st.name == s.root {
+		st.versions = []pep440.Version{s.rootVersion}
+	} else {
+		vs, err := s.p.Versions(ctx, st.name)
+		if err != nil {
+			return fmt.Errorf("versions of %s: %w", st.name, err)
+		}
+		st.versions = vs
+	}
+	st.ascending = slices.Clone(st.versions)
+	slices.SortFunc(st.ascending, pep440.Version.Compare)
+	st.loaded = true
+	return nil
+}
+
+// conflictsWith reports whether deciding st==v would satisfy one of st's
+// incompatibilities at once (its other terms already hold); propagation
+// then rules v out instead.
+func (s *solver) conflictsWith(st *pkgState, v pep440.Version) bool {
+	decision := Pos(st.name, pep440.ExactRange(v))
+	for _, ic := range st.incompats {
+		t, _ := ic.term(st.name)
+		if !decision.subsetOf(t) {
+			continue
+		}
+		satisfied := true
+		for _, o := range ic.Terms {
+			if o.Package == st.name {
+				continue
+			}
+			ost := s.pkgs[o.Package]
+			if ost == nil || len(ost.idx) == 0 || !ost.acc.subsetOf(o) {
+				satisfied = false
+				break
+			}
+		}
+		if satisfied {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *solver) dependencies(ctx context.Context, pkg string, v pep440.Version) (Dependencies, error) {
+	key := pkg + "\x00" + v.String()
+	if s.asked[key] {
+		return Dependencies{}, fmt.Errorf("pubgrub: internal error: dependencies of %s==%s requested twice", pkg, v)
+	}
+	s.asked[key] = true
+	deps, err := s.p.Dependencies(ctx, pkg, v)
+	if err != nil {
+		return Dependencies{}, fmt.Errorf("dependencies of %s==%s: %w", pkg, v, err)
+	}
+	return deps, nil
+}
+
+// addDependency records "pkg==v depends on d", merging it into an existing
+// incompatibility of pkg on the same dependency range so that explanations
+// and backjumps cover runs of versions at once. It returns the incompatibility
+// in force, or nil when the dependency says nothing (a self-dependency that
+// v satisfies).
+func (s *solver) addDependency(st *pkgState, v pep440.Version, d Dependency) {
+	exact := pep440.ExactRange(v)
+	if d.Package == st.name {
+		if !d.Range.Contains(v) {
+			s.addIncompat(&Incompatibility{Terms: []Term{Pos(st.name, exact)}, Kind: KindDependency})
+		}
+		return
+	}
+	for _, old := range st.incompats {
+		if old.Kind != KindDependency || len(old.Terms) != 2 || old.Terms[0].Package != st.name ||
+			old.Terms[1].Package != d.Package || !old.Terms[1].Range.Equal(d.Range) {
+			continue
+		}
+		merged := dependency(st.name, s.fillGaps(st, old.Terms[0].Range.Union(exact)), d.Package, d.Range)
+		s.replaceIncompat(old, merged)
+		return
+	}
+	s.addIncompat(dependency(st.name, s.fillGaps(st, exact), d.Package, d.Range))
+}
+
+// addUnavailable records that st==v cannot be used, merged with the same
+// reason given for neighbouring versions.
+func (s *solver) addUnavailable(st *pkgState, v pep440.Version, reason string) {
+	exact := pep440.ExactRange(v)
+	for _, old := range st.incompats {
+		if old.Kind == KindUnavailable && old.Reason == reason {
+			merged := &Incompatibility{Terms: []Term{Pos(st.name, s.fillGaps(st, old.Terms[0].Range.Union(exact)))}, Kind: KindUnavailable, Reason: reason}
+			s.replaceIncompat(old, merged)
+			return
+		}
+	}
+	s.addIncompat(&Incompatibility{Terms: []Term{Pos(st.name, s.fillGaps(st, exact))}, Kind: KindUnavailable, Reason: reason})
+}
+
+// fillGaps widens r to the hull of its candidate versions when no other
+// candidate lies inside that hull: with candidates 0.9, 1.0, 1.1 and 1.2,
+// "a==1.0 || ==1.1" becomes "a>=1.0, <1.2", and the hull is open-ended where
+// no candidate lies beyond it ("a>=1.0" when 1.1 is the newest). Versions that are not candidates can never be
+// selected, so the wider range says nothing false; it lets one fact cover a
+// run of versions, which shortens both backjumping and explanations.
+func (s *solver) fillGaps(st *pkgState, r pep440.Range) pep440.Range {
+	first, last := -1, -1
+	for i, c := range st.ascending {
+		if r.Contains(c) {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 {
+		return r
+	}
+	hull := pep440.FullRange()
+	if first > 0 {
+		hull = pep440.AtLeast(st.ascending[first])
+	}
+	if last < len(st.ascending)-1 {
+		hull = hull.Intersect(pep440.LessThan(st.ascending[last+1]))
+	}
+	for _, c := range st.ascending {
+		if hull.Contains(c) && !r.Contains(c) {
+			return r
+		}
+	}
+	return hull.Union(r)
+}

@@ -1,0 +1,324 @@
+package pubgrub
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep440"
+)
+
+// NoSolutionError reports that no set of versions satisfies the root's
+// requirements. Incompatibility is the terminal incompatibility: the root of
+// the derivation tree that Explain renders.
+type NoSolutionError struct {
+	Root            string
+	Incompatibility *Incompatibility
+}
+
+// Error renders the explanation with the default format.
+func (e *NoSolutionError) Error() string {
+	return "no solution: " + Explain(e.Incompatibility, Format{Root: e.Root})
+}
+
+type assignment struct {
+	term     Term
+	level    int
+	cause    *Incompatibility // nil for a decision
+	decision bool
+}
+
+type pkgState struct {
+	name      string
+	idx       []int // indices into solver.assignments, ascending
+	acc       Term  // intersection of the assigned terms; valid when len(idx) > 0
+	decided   bool
+	version   pep440.Version
+	incompats []*Incompatibility
+	versions  []pep440.Version // provider's answer, preferred first
+	ascending []pep440.Version
+	loaded    bool
+}
+
+type solver struct {
+	p           Provider
+	prio        Prioritizer
+	root        string
+	rootVersion pep440.Version
+	pkgs        map[string]*pkgState
+	order       []*pkgState // first-seen order
+	assignments []assignment
+	level       int
+	asked       map[string]bool // "pkg\x00version" whose dependencies were fetched
+}
+
+// Solve finds versions for the root package's dependency graph. root is the
+// name of the root package (it never reaches Provider.Versions; its only
+// version is rootVersion) and the returned decisions exclude it, sorted by
+// package name. Failure to find a solution is a *NoSolutionError; provider
+// errors and context cancellation are returned wrapped.
+func Solve(ctx context.Context, p Provider, root string, rootVersion pep440.Version) ([]Decision, error) {
+	s := &solver{p: p, root: root, rootVersion: rootVersion, pkgs: map[string]*pkgState{}, asked: map[string]bool{}}
+	s.prio, _ = p.(Prioritizer)
+	s.addIncompat(&Incompatibility{Terms: []Term{Neg(root, pep440.ExactRange(rootVersion))}, Kind: KindRoot})
+	next := root
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("resolution cancelled: %w", err)
+		}
+		if err := s.propagate(next); err != nil {
+			return nil, err
+		}
+		var done bool
+		var err error
+		next, done, err = s.decide(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			return s.solution(), nil
+		}
+	}
+}
+
+func (s *solver) state(pkg string) *pkgState {
+	st := s.pkgs[pkg]
+	if st == nil {
+		st = &pkgState{name: pkg}
+		s.pkgs[pkg] = st
+		s.order = append(s.order, st)
+	}
+	return st
+}
+
+func (s *solver) addIncompat(ic *Incompatibility) {
+	for _, t := range ic.Terms {
+		st := s.state(t.Package)
+		st.incompats = append(st.incompats, ic)
+	}
+}
+
+func (s *solver) replaceIncompat(old, ic *Incompatibility) {
+	for _, t := range ic.Terms {
+		st := s.state(t.Package)
+		if i := slices.Index(st.incompats, old); i >= 0 {
+			st.incompats[i] = ic
+		} else {
+			st.incompats = append(st.incompats, ic)
+		}
+	}
+}
+
+func (s *solver) assign(a assignment) {
+	st := s.state(a.term.Package)
+	s.assignments = append(s.assignments, a)
+	if len(st.idx) == 0 {
+		st.acc = a.term
+	} else {
+		st.acc = st.acc.intersect(a.term)
+	}
+	st.idx = append(st.idx, len(s.assignments)-1)
+	if a.decision {
+		st.decided = true
+	}
+}
+
+type relation int
+
+const (
+	relSatisfied relation = iota
+	relContradicted
+	relAlmost
+	relInconclusive
+)
+
+// relation reports how the partial solution relates to ic; for relAlmost it
+// also returns the one term not yet satisfied.
+func (s *solver) relation(ic *Incompatibility) (relation, int) {
+	unsatisfied := -1
+	for i, t := range ic.Terms {
+		acc := anyTerm(t.Package)
+		if st := s.pkgs[t.Package]; st != nil && len(st.idx) > 0 {
+			acc = st.acc
+		}
+		if acc.disjoint(t) {
+			return relContradicted, -1
+		}
+		if !acc.subsetOf(t) {
+			if unsatisfied >= 0 {
+				return relInconclusive, -1
+			}
+			unsatisfied = i
+		}
+	}
+	if unsatisfied < 0 {
+		return relSatisfied, -1
+	}
+	return relAlmost, unsatisfied
+}
+
+func (s *solver) propagate(start string) error {
+	changed := []string{start}
+	inChanged := map[string]bool{start: true}
+	for len(changed) > 0 {
+		pkg := changed[0]
+		changed = changed[1:]
+		delete(inChanged, pkg)
+		ics := s.state(pkg).incompats
+		for i := len(ics) - 1; i >= 0; i-- {
+			ic := ics[i]
+			rel, ti := s.relation(ic)
+			switch rel {
+			case relSatisfied:
+				cause, err := s.resolveConflict(ic)
+				if err != nil {
+					return err
+				}
+				// After backjumping cause is almost satisfied; derive the
+				// negation of its remaining term.
+				r, ti := s.relation(cause)
+				if r != relAlmost {
+					return fmt.Errorf("pubgrub: internal error: learned incompatibility is not almost satisfied after backjumping")
+				}
+				t := cause.Terms[ti]
+				s.assign(assignment{term: t.Negate(), level: s.level, cause: cause})
+				changed = changed[:0]
+				clear(inChanged)
+				changed = append(changed, t.Package)
+				inChanged[t.Package] = true
+				i = -1 // restart with the new changed set
+			case relAlmost:
+				t := ic.Terms[ti]
+				s.assign(assignment{term: t.Negate(), level: s.level, cause: ic})
+				if !inChanged[t.Package] {
+					inChanged[t.Package] = true
+					changed = append(changed, t.Package)
+				}
+			}
+			if rel == relSatisfied {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func (s *solver) terminal(ic *Incompatibility) bool {
+	return len(ic.Terms) == 0 || (len(ic.Terms) == 1 && ic.Terms[0].Positive && ic.Terms[0].Package == s.root)
+}
+
+func (s *solver) resolveConflict(ic *Incompatibility) (*Incompatibility, error) {
+	original := ic
+	for {
+		if s.terminal(ic) {
+			return nil, &NoSolutionError{Root: s.root, Incompatibility: ic}
+		}
+		sat, satTerm, prevLevel := s.satisfier(ic)
+		a := s.assignments[sat]
+		if a.decision || prevLevel != a.level {
+			if ic != original {
+				s.addIncompat(ic)
+			}
+			s.backtrack(prevLevel)
+			return ic, nil
+		}
+		ic = priorCause(ic, a.cause, satTerm.Package)
+	}
+}
+
+// satisfier finds the earliest assignment after which ic is satisfied, the
+// term of ic it satisfies, and the decision level to backjump to.
+func (s *solver) satisfier(ic *Incompatibility) (int, Term, int) {
+	sat, satTerm := -1, Term{}
+	found := make([]int, len(ic.Terms))
+	for i, t := range ic.Terms {
+		st := s.pkgs[t.Package]
+		var acc Term
+		found[i] = -1
+		for k, ai := range st.idx {
+			if k == 0 {
+				acc = s.assignments[ai].term
+			} else {
+				acc = acc.intersect(s.assignments[ai].term)
+			}
+			if acc.subsetOf(t) {
+				found[i] = ai
+				break
+			}
+		}
+		if found[i] > sat {
+			sat, satTerm = found[i], t
+		}
+	}
+	prev := 1
+	for i := range ic.Terms {
+		if found[i] != sat && s.assignments[found[i]].level > prev {
+			prev = s.assignments[found[i]].level
+		}
+	}
+	satAssign := s.assignments[sat].term
+	if !satAssign.subsetOf(satTerm) {
+		st := s.pkgs[satTerm.Package]
+		var acc Term
+		for k, ai := range st.idx {
+			if ai >= sat {
+				break
+			}
+			if k == 0 {
+				acc = s.assignments[ai].term
+			} else {
+				acc = acc.intersect(s.assignments[ai].term)
+			}
+			if acc.intersect(satAssign).subsetOf(satTerm) {
+				if l := s.assignments[ai].level; l > prev {
+					prev = l
+				}
+				break
+			}
+		}
+	}
+	return sat, satTerm, prev
+}
+
+func (s *solver) backtrack(level int) {
+	cut := len(s.assignments)
+	for cut > 0 && s.assignments[cut-1].level > level {
+		cut--
+	}
+	touched := map[string]bool{}
+	for _, a := range s.assignments[cut:] {
+		touched[a.term.Package] = true
+	}
+	s.assignments = s.assignments[:cut]
+	s.level = level
+	for pkg := range touched {
+		st := s.pkgs[pkg]
+		for len(st.idx) > 0 && st.idx[len(st.idx)-1] >= cut {
+			st.idx = st.idx[:len(st.idx)-1]
+		}
+		st.decided = false
+		for k, ai := range st.idx {
+			a := s.assignments[ai]
+			if k == 0 {
+				st.acc = a.term
+			} else {
+				st.acc = st.acc.intersect(a.term)
+			}
+			if a.decision {
+				st.decided = true
+			}
+		}
+	}
+}
+
+func (s *solver) solution() []Decision {
+	var out []Decision
+	for _, a := range s.assignments {
+		if a.decision && a.term.Package != s.root {
+			out = append(out, Decision{Package: a.term.Package, Version: s.pkgs[a.term.Package].version})
+		}
+	}
+	slices.SortFunc(out, func(a, b Decision) int { return strings.Compare(a.Package, b.Package) })
+	return out
+}

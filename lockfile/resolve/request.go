@@ -1,0 +1,148 @@
+package resolve
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep440"
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
+	"github.com/pydeploy/pydeploy/lockfile/pubgrub"
+	"github.com/pydeploy/pydeploy/lockfile/simpleapi"
+	"github.com/pydeploy/pydeploy/lockfile/wheel"
+)
+
+// Source is what the resolver needs from a package index; *simpleapi.Client
+// satisfies it, and tests can serve an in-memory index.
+type Source interface {
+	// Project lists the files of a project; a *simpleapi.NotFoundError
+	// means the index has no such project.
+	Project(ctx context.Context, name string) (*simpleapi.Project, error)
+	// Metadata returns the core metadata of one file.
+	Metadata(ctx context.Context, f *simpleapi.File) (*simpleapi.Metadata, error)
+}
+
+// Downloader is an optional Source extension: with it, the metadata of a
+// release published only as an sdist without a PEP 658 metadata file is read
+// from the sdist's PKG-INFO (no build is run).
+type Downloader interface {
+	Download(ctx context.Context, f *simpleapi.File, w io.Writer) error
+}
+
+// Prereleases is the pre-release policy.
+type Prereleases int
+
+const (
+	// PrereleasesIfNecessaryOrExplicit (the default, as uv) admits
+	// pre-releases of a package when a root requirement or constraint on it
+	// names a pre-release (">=2.0b1"), or when the package has no final
+	// release at all.
+	PrereleasesIfNecessaryOrExplicit Prereleases = iota
+	// PrereleasesAllow admits pre-releases of every package.
+	PrereleasesAllow
+	// PrereleasesDisallow never selects a pre-release.
+	PrereleasesDisallow
+)
+
+// Request is what to resolve and for which environment.
+type Request struct {
+	// Name is how the project being locked is called in explanations;
+	// "" means "root".
+	Name string
+	// Requirements are the root requirements. Markers are evaluated against
+	// the target; extras select optional dependencies. Direct URL
+	// requirements are not supported.
+	Requirements []pep508.Requirement
+	// Constraints restrict the versions of packages that end up in the
+	// resolution without adding packages (pip's -c).
+	Constraints []pep508.Requirement
+	// RequiresPython is the project's requires-python. A release whose
+	// Requires-Python excludes its lower bound is not selected, so the lock
+	// also works on the oldest Python the project supports.
+	RequiresPython pep440.Specifiers
+	// Target is the environment the lock is for: it decides which wheels
+	// fit, how markers evaluate and which Python releases must support.
+	Target wheel.Target
+	// Preferences are the versions of an existing lock, by package name;
+	// they are kept when still allowed, unless upgraded.
+	Preferences map[string]pep440.Version
+	// Upgrade ignores every preference; UpgradePackages ignores those of
+	// the named packages.
+	Upgrade         bool
+	UpgradePackages []string
+	// ExcludeNewer, when not zero, ignores files uploaded after it; files
+	// without an upload time are ignored too.
+	ExcludeNewer time.Time
+	// Prereleases is the pre-release policy.
+	Prereleases Prereleases
+	// AllowSdist lets a release without a compatible wheel be selected
+	// through its sdist. NoBinary lists packages whose wheels must not be
+	// used (implies AllowSdist for them); NoBuild lists packages whose
+	// sdists must not be used.
+	AllowSdist bool
+	NoBinary   []string
+	NoBuild    []string
+}
+
+// Options tune how Resolve works, not what it finds.
+type Options struct {
+	// Source is the package index; required.
+	Source Source
+	// Prefetch bounds the metadata requests made in the background while
+	// the solver works; 0 means 8, a negative value disables prefetching.
+	Prefetch int
+}
+
+// Resolution is a successful resolution for one target.
+type Resolution struct {
+	// Packages sorted by name.
+	Packages []Package
+	// Warnings about questionable input the resolver worked around, sorted
+	// (e.g. Requires-Dist strings repaired by pep508.ParseLenient).
+	Warnings []string
+}
+
+// Package is one pinned package.
+type Package struct {
+	// Name is the PEP 503 normalized name.
+	Name    string
+	Version pep440.Version
+	// Files holds the file to install: the best wheel for the target, or
+	// the sdist when no wheel fits and sdists are allowed.
+	Files []File
+	// Dependencies are the names of the resolved packages this one needs
+	// (including for the extras requested), sorted.
+	Dependencies []string
+	// Direct says a root requirement names the package.
+	Direct bool
+	// Extras are the extras requested of it anywhere in the graph, sorted.
+	Extras []string
+	// RequiresPython is the release's Requires-Python, "" when none.
+	RequiresPython string
+}
+
+// File is a distribution file of a resolved package.
+type File struct {
+	Filename   string
+	URL        string
+	Hashes     map[string]string
+	Size       int64 // -1 when unknown
+	UploadTime time.Time
+	// Index is the name of the index that served it.
+	Index string
+	// Wheel says the file is a wheel rather than an sdist.
+	Wheel bool
+}
+
+// NoSolutionError reports requirements that cannot be satisfied together.
+// Explanation is the derivation (see the package documentation).
+type NoSolutionError struct {
+	Explanation string
+	// Tree is the terminal incompatibility, the root of the derivation.
+	Tree *pubgrub.Incompatibility
+}
+
+// Error returns the explanation behind a one-line summary.
+func (e *NoSolutionError) Error() string {
+	return "no solution for the requirements:\n" + e.Explanation
+}
