@@ -3,6 +3,7 @@ package testindex
 import (
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"gotest.tools/v3/assert"
@@ -109,4 +110,18 @@ func TestFromPyPISynthesizedVersionsSatisfyDependents(t *testing.T) {
 	}
 	assert.DeepEqual(t, got, want)
 	assert.DeepEqual(t, ix.Project("uvicorn").Versions[0].ProvidesExtra, []string{"standard"})
+}
+
+func TestFromPyPIBridgesMissingNewerReleases(t *testing.T) {
+	dir := shareddata.Dir(t, "pypi")
+	ix, _, err := FromPyPI(dir, "jupyter")
+	assert.NilError(t, err)
+	t.Logf("bridged %d versions: %v", len(ix.Bridged), ix.Bridged)
+	found := false
+	for _, b := range ix.Bridged {
+		if strings.HasPrefix(b, "jupyter-core==") {
+			found = true
+		}
+	}
+	assert.Assert(t, found, "ipykernel's jupyter-core>=4.12,!=5.0.* must be bridged: %v", ix.Bridged)
 }

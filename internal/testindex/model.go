@@ -18,6 +18,10 @@ type Index struct {
 	// Synthesized lists the normalized names of projects that a builder
 	// invented to fill a gap in its source data (see FromPyPI), sorted.
 	Synthesized []string
+	// Bridged lists the versions ("name==version", sorted) that a builder
+	// added to projects whose newer releases its source data lacks (see
+	// FromPyPI).
+	Bridged []string
 }
 
 // Project is one project of an Index.

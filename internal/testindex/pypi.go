@@ -55,7 +55,10 @@ type PyPIRoot struct {
 // are one day apart, ending before the cut-off. Projects the fixture
 // references without metadata (gap 2) are synthesized with no
 // requirements, at versions chosen so that every dependent's specifier is
-// satisfied by one of them, and listed in Index.Synthesized.
+// satisfied by one of them, and listed in Index.Synthesized. Projects whose
+// newer releases are missing (gap 1) get the versions their dependents'
+// newest releases require, shaped like their newest recorded release, and
+// listed in Index.Bridged; with both, all three root sets resolve.
 func FromPyPI(dir, rootSet string) (*Index, *PyPIRoot, error) {
 	var roots pypiRoots
 	if err := readJSON(filepath.Join(dir, "roots.json"), &roots); err != nil {
@@ -138,6 +141,13 @@ func FromPyPI(dir, rootSet string) (*Index, *PyPIRoot, error) {
 		}
 		ix.Synthesized = append(ix.Synthesized, n)
 	}
+	bridged, err := bridgeVersions(ix, func(i int) time.Time {
+		return roots.Cutoff.Add(-time.Hour - time.Duration(i)*time.Minute).Truncate(time.Second)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	ix.Bridged = bridged
 	if err := ix.Check(); err != nil {
 		return nil, nil, fmt.Errorf("testindex: pypi fixture %s: %w", dir, err)
 	}
