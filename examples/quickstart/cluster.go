@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/pydeploy/pydeploy/internal/testcluster"
+	"github.com/pydeploy/pydeploy/manifest"
+	"github.com/pydeploy/pydeploy/rollout"
+	"github.com/pydeploy/pydeploy/rollout/status"
+)
+
+// brokenTag is the tag of the broken revision. On the embedded control
+// plane, the pod driver plays a kubelet whose containers crash for images
+// whose name says "crashloop" — the scenario is data, as in a real incident
+// the image would be.
+const brokenTag = "crashloop-"
+
+// clusterSteps applies payments-api, waits, rolls out a broken revision,
+// watches the waiter stop it, and undoes it.
+func clusterSteps(ctx context.Context, o options, objs []runtime.Object, s *story) error {
+	cfg, stop, err := connect(ctx, o, s)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if err := ensureNamespace(ctx, cfg, o.namespace); err != nil {
+		return err
+	}
+
+	s.step("apply payments-api (server-side apply, field manager %q) and wait", manifest.DefaultFieldManager)
+	applied, err := applyAndWait(ctx, cfg, objs, o, s)
+	if err != nil {
+		return err
+	}
+	good := applied
+
+	broken := o.gitSHA
+	brokenImage := "ghcr.io/acme/payments:" + brokenTag + short(broken)
+	s.step("roll out a broken revision: image %s (its containers crash at start)", brokenImage)
+	brokenObjs, err := buildObjects(o.namespace, brokenImage, broken, good.lockHash, s)
+	if err != nil {
+		return err
+	}
+	_, err = applyAndWait(ctx, cfg, brokenObjs, o, s)
+	var failed *status.Failure
+	switch {
+	case err == nil:
+		return errors.New("the broken revision was reported ready; the waiter should have failed it")
+	case !errors.As(err, &failed):
+		return err
+	}
+	s.printf("the waiter stopped the rollout:")
+	s.printf("%s", err.Error())
+	for _, p := range failed.Pods {
+		s.printf("%s", p.Details())
+		break
+	}
+
+	s.step("undo to the previous revision and wait")
+	res, err := rollout.Undo(ctx, cs, o.namespace, "payments-api", 0, rollout.UndoOptions{})
+	if err != nil {
+		return err
+	}
+	s.printf("%s", res.String())
+	dep, err := runtime.DefaultUnstructuredConverter.ToUnstructured(res.Deployment)
+	if err != nil {
+		return err
+	}
+	u := &unstructured.Unstructured{Object: dep}
+	u.SetAPIVersion("apps/v1")
+	u.SetKind("Deployment")
+	if _, err := rollout.Wait(ctx, cfg, []*unstructured.Unstructured{u}, waitOptions(o, s)); err != nil {
+		return fmt.Errorf("wait for the rollback: %w", err)
+	}
+	stamp, err := manifest.ReadStamp(res.Deployment)
+	if err != nil {
+		return err
+	}
+	s.printf("restored stamp: git %s, image %s, lock %s", short(stamp.GitSHA), stamp.Image, stamp.LockHash)
+	if stamp.Image != good.image || stamp.LockHash != good.lockHash {
+		return fmt.Errorf("the rollback restored image %s and lock %s; want %s and %s", stamp.Image, stamp.LockHash, good.image, good.lockHash)
+	}
+	hist, err := rollout.History(ctx, cs, o.namespace, "payments-api")
+	if err != nil {
+		return err
+	}
+	s.step("rollout history (as kubectl rollout history prints it)")
+	s.printf("%s", hist.String())
+	return nil
+}
+
+type revision struct {
+	image, lockHash string
+}
+
+// applyAndWait applies objs and waits for them, printing progress.
+func applyAndWait(ctx context.Context, cfg *rest.Config, objs []runtime.Object, o options, s *story) (revision, error) {
+	res, err := manifest.Apply(ctx, cfg, objs, manifest.ApplyOptions{Namespace: o.namespace})
+	if err != nil {
+		return revision{}, err
+	}
+	var waitFor []*unstructured.Unstructured
+	var rev revision
+	for _, a := range res.Objects {
+		s.printf("%s", a.String())
+		waitFor = append(waitFor, a.Object)
+		if a.Object.GetKind() == "Deployment" {
+			st, err := manifest.ReadStamp(a.Object)
+			if err == nil {
+				rev = revision{image: st.Image, lockHash: st.LockHash}
+			}
+		}
+	}
+	_, err = rollout.Wait(ctx, cfg, waitFor, waitOptions(o, s))
+	return rev, err
+}
+
+func waitOptions(o options, s *story) rollout.Options {
+	return rollout.Options{
+		Timeout:  o.timeout,
+		LogLines: 5,
+		Progress: func(e rollout.Event) { s.printf("%s", e.String()) },
+	}
+}
+
+// connect returns the cluster to use: the kubeconfig's, or an embedded
+// control plane started for this run.
+func connect(ctx context.Context, o options, s *story) (*rest.Config, func(), error) {
+	if o.kubeconfig != "" {
+		cfg, err := clientcmd.BuildConfigFromFlags("", o.kubeconfig)
+		if err != nil {
+			return nil, nil, fmt.Errorf("kubeconfig %s: %w", o.kubeconfig, err)
+		}
+		s.step("using the cluster of %s", o.kubeconfig)
+		return cfg, func() {}, nil
+	}
+	start := time.Now()
+	c, err := testcluster.Start(ctx, testcluster.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("start the embedded control plane: %w", err)
+	}
+	s.step("started an embedded control plane (etcd, kube-apiserver, deployment and replicaset controllers, a kubelet stand-in) in %s",
+		time.Since(start).Round(100*time.Millisecond))
+	if path := os.Getenv("QUICKSTART_KUBECONFIG"); path != "" {
+		if err := c.WriteKubeconfig(path); err == nil {
+			s.printf("kubeconfig for kubectl written to %s", path)
+		}
+	}
+	return c.Config(), func() {
+		if err := c.Stop(); err != nil {
+			s.printf("stopping the control plane: %v", err)
+		}
+	}, nil
+}
+
+// ensureNamespace creates the namespace with server-side apply.
+func ensureNamespace(ctx context.Context, cfg *rest.Config, ns string) error {
+	obj := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns},
+	}}
+	_, err := manifest.Apply(ctx, cfg, []runtime.Object{obj}, manifest.ApplyOptions{})
+	if err != nil && !strings.Contains(err.Error(), "already exists") {
+		return err
+	}
+	return nil
+}
