@@ -1,0 +1,111 @@
+package testcluster
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apiserver/pkg/quota/v1/generic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/kubernetes/pkg/controller"
+	"k8s.io/kubernetes/pkg/controller/deployment"
+	"k8s.io/kubernetes/pkg/controller/namespace"
+	"k8s.io/kubernetes/pkg/controller/replicaset"
+	"k8s.io/kubernetes/pkg/controller/resourcequota"
+	quotainstall "k8s.io/kubernetes/pkg/quota/v1/install"
+)
+
+// controllers is the in-process part of kube-controller-manager the
+// harness runs (deployment, replicaset, namespace and resourcequota
+// controllers), plus the pod driver, all sharing one informer factory.
+type controllers struct {
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	factory informers.SharedInformerFactory
+	driver  *driver
+}
+
+func startControllers(ctx context.Context, cfg *rest.Config, node, hostIP string, tm timing) (*controllers, error) {
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("client for the controllers: %w", err)
+	}
+	meta, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("metadata client for the namespace controller: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	c := &controllers{cancel: cancel, factory: informers.NewSharedInformerFactory(client, 0)}
+	f := c.factory
+
+	dc, err := deployment.NewDeploymentController(runCtx, f.Apps().V1().Deployments(), f.Apps().V1().ReplicaSets(), f.Core().V1().Pods(), client)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("create the deployment controller: %w", err)
+	}
+	rsc := replicaset.NewReplicaSetController(runCtx, f.Apps().V1().ReplicaSets(), f.Core().V1().Pods(), client, replicaset.BurstReplicas)
+	discover := client.Discovery().ServerPreferredNamespacedResources
+	nsc := namespace.NewNamespaceController(runCtx, client, meta, discover, f.Core().V1().Namespaces(), 5*time.Minute, corev1.FinalizerKubernetes)
+
+	quotaCfg, err := quotainstall.NewQuotaConfigurationForControllers(generic.ListerFuncForResourceFunc(f.ForResource), f)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("configure the resourcequota controller: %w", err)
+	}
+	informersStarted := make(chan struct{})
+	rqc, err := resourcequota.NewController(runCtx, &resourcequota.ControllerOptions{
+		QuotaClient:               client.CoreV1(),
+		ResourceQuotaInformer:     f.Core().V1().ResourceQuotas(),
+		ResyncPeriod:              controller.StaticResyncPeriodFunc(5 * time.Minute),
+		InformerFactory:           f,
+		ReplenishmentResyncPeriod: controller.StaticResyncPeriodFunc(12 * time.Hour),
+		DiscoveryFunc:             discover,
+		IgnoredResourcesFunc:      quotaCfg.IgnoredResources,
+		InformersStarted:          informersStarted,
+		Registry:                  generic.NewRegistry(quotaCfg.Evaluators()),
+		UpdateFilter:              quotainstall.DefaultUpdateFilter(),
+	})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("create the resourcequota controller: %w", err)
+	}
+
+	c.driver, err = newDriver(client, node, hostIP, tm, f.Core().V1().Pods())
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+
+	f.Start(runCtx.Done())
+	close(informersStarted)
+	for typ, ok := range f.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			c.stop()
+			return nil, fmt.Errorf("informer cache for %v did not sync: %w", typ, context.Cause(ctx))
+		}
+	}
+	if !cache.WaitForCacheSync(ctx.Done(), f.Core().V1().Pods().Informer().HasSynced) {
+		c.stop()
+		return nil, fmt.Errorf("pod informer did not sync: %w", context.Cause(ctx))
+	}
+	c.wg.Go(func() { dc.Run(runCtx, 5) })
+	c.wg.Go(func() { rsc.Run(runCtx, 5) })
+	c.wg.Go(func() { nsc.Run(runCtx, 2) })
+	c.wg.Go(func() { rqc.Run(runCtx, 2) })
+	c.wg.Go(func() { rqc.Sync(runCtx, discover, 30*time.Second) })
+	c.wg.Go(func() { c.driver.run(runCtx, 8) })
+	return c, nil
+}
+
+// stop ends every controller and informer and waits for them.
+func (c *controllers) stop() {
+	c.cancel()
+	c.wg.Wait()
+	c.factory.Shutdown()
+}

@@ -1,0 +1,441 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gotest.tools/v3/assert"
+	is "gotest.tools/v3/assert/cmp"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	"github.com/pydeploy/pydeploy/internal/testcluster"
+	"github.com/pydeploy/pydeploy/rollout"
+	"github.com/pydeploy/pydeploy/rollout/status"
+)
+
+// deadline is the Timeout of every wait that is expected to end early:
+// failures must be reported long before it, and before the Deployment's
+// own progressDeadlineSeconds (600s).
+const deadline = 2 * time.Minute
+
+// early is how soon a doomed rollout must be reported.
+const early = 20 * time.Second
+
+// recorder keeps the events of a wait and runs an action once, on the
+// first event that matches.
+type recorder struct {
+	mu     sync.Mutex
+	events []rollout.Event
+	on     func(rollout.Event) bool
+	action func()
+	once   sync.Once
+	done   chan struct{}
+}
+
+func newRecorder(on func(rollout.Event) bool, action func()) *recorder {
+	return &recorder{on: on, action: action, done: make(chan struct{})}
+}
+
+func (r *recorder) progress(e rollout.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+	if r.on != nil && r.on(e) {
+		// Progress runs on the waiting goroutine; act beside it.
+		r.once.Do(func() {
+			go func() {
+				defer close(r.done)
+				r.action()
+			}()
+		})
+	}
+}
+
+func (r *recorder) lines() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, len(r.events))
+	for i, e := range r.events {
+		out[i] = e.String()
+	}
+	return out
+}
+
+func TestWaitHappyPath(t *testing.T) {
+	t.Parallel()
+	c, ns := cluster(t)
+	objs := apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:1", 3))
+	assert.Check(t, objs[0].GetGeneration() >= 1)
+
+	rec := newRecorder(nil, nil)
+	rep, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Progress: rec.progress}).
+		Wait(testCtx(t), objs)
+	assert.NilError(t, err)
+	t.Log(strings.Join(rec.lines(), "\n"))
+	assert.Equal(t, rep.Objects[0].State, status.Current)
+	assert.Equal(t, rep.Objects[0].Message, `deployment "payments-api" successfully rolled out`)
+	last := rec.lines()
+	assert.Check(t, is.Contains(last[len(last)-1], "all 1 object is ready"))
+
+	d, err := c.Client().AppsV1().Deployments(ns).Get(context.Background(), "payments-api", metav1.GetOptions{})
+	assert.NilError(t, err)
+	assert.Equal(t, d.Status.AvailableReplicas, int32(3))
+	noLeaks(t)
+}
+
+// TestWaitFailsFast runs every doomed-pod scenario of the harness: Wait
+// must return the typed error with the pod's evidence within seconds.
+func TestWaitFailsFast(t *testing.T) {
+	t.Parallel()
+	tolerance := status.Tolerance{ConfigGrace: time.Second, UnschedulableGrace: time.Second, ReadinessGrace: 2 * time.Second}
+	for _, tc := range []struct {
+		scenario  string
+		reason    status.Reason
+		container bool
+		events    bool
+		restarts  bool
+		exited    bool
+	}{
+		{scenario: "crashloop", reason: status.PodCrashLooping, container: true, events: true, restarts: true, exited: true},
+		// An OOM kill fails at once, without waiting for restarts.
+		{scenario: "oomkilled", reason: status.OOMKilled, container: true, exited: true},
+		// The pull failure is reported at the first ErrImagePull status,
+		// which may come before the kubelet's event.
+		{scenario: "imagepull", reason: status.ImagePullFailed, container: true},
+		{scenario: "invalidimage", reason: status.InvalidImageName, container: true},
+		{scenario: "configerror", reason: status.CreateContainerConfigError, container: true},
+		{scenario: "readinessfail", reason: status.ReadinessFailing, container: true, events: true},
+		{scenario: "unschedulable", reason: status.Unschedulable, events: true},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			t.Parallel()
+			c, ns := cluster(t)
+			objs := apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:"+tc.scenario, 2))
+			start := time.Now()
+			_, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Tolerance: tolerance, LogLines: 5}).
+				Wait(testCtx(t), objs)
+			elapsed := time.Since(start)
+
+			var fe *rollout.FailedError
+			assert.Assert(t, errors.As(err, &fe), "got %v", err)
+			t.Logf("after %s:\n%s", elapsed, fe.Details())
+			assert.Check(t, elapsed < early, "reported after %s", elapsed)
+			assert.Equal(t, fe.Reason, tc.reason)
+			assert.Check(t, is.Contains(err.Error(), `deployment "payments-api"`))
+
+			var pf status.PodFailure
+			assert.Assert(t, errors.As(err, &pf))
+			assert.Equal(t, pf.Namespace, ns)
+			assert.Check(t, strings.HasPrefix(pf.Pod, "payments-api-"), pf.Pod)
+			assert.Equal(t, pf.Reason, tc.reason)
+			if tc.container {
+				assert.Equal(t, pf.Container, "app")
+				assert.Check(t, len(pf.Logs) > 0, "no log lines")
+			}
+			if tc.events {
+				assert.Check(t, len(pf.Events) > 0, "no Warning events")
+			}
+			if tc.restarts {
+				assert.Check(t, pf.RestartCount > 2, "restarts %d", pf.RestartCount)
+			}
+			if tc.exited {
+				assert.Assert(t, pf.LastTermination != nil)
+				assert.Check(t, pf.LastTermination.ExitCode != 0)
+			}
+			noLeaks(t)
+		})
+	}
+}
+
+func TestWaitProgressDeadlineExceeded(t *testing.T) {
+	t.Parallel()
+	c, ns := cluster(t)
+	d := deployment(ns, "payments-api", "example.com/payments:readinessfail", 1)
+	d.Spec.ProgressDeadlineSeconds = ptr.To[int32](1)
+	objs := apply(t, c.Config(), d)
+	// A long readiness grace leaves the verdict to the controller.
+	_, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Tolerance: status.Tolerance{ReadinessGrace: time.Hour}}).
+		Wait(testCtx(t), objs)
+	var pd *rollout.ProgressDeadlineError
+	assert.Assert(t, errors.As(err, &pd), "got %v", err)
+	assert.Check(t, is.Contains(err.Error(), `deployment "payments-api" exceeded its progress deadline`))
+	assert.Check(t, pd.Elapsed < early)
+	noLeaks(t)
+}
+
+// TestWaitIgnoresOldReplicaSet rolls out a good image over a crash-looping
+// one: the old ReplicaSet's pods keep failing while the new ones come up,
+// and must not fail the wait.
+func TestWaitIgnoresOldReplicaSet(t *testing.T) {
+	t.Parallel()
+	c, ns := cluster(t)
+	w := waiter(t, c.Config(), rollout.Options{Timeout: deadline})
+	objs := apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:crashloop", 3))
+	_, err := w.Wait(testCtx(t), objs)
+	var pf status.PodFailure
+	assert.Assert(t, errors.As(err, &pf), "got %v", err)
+	assert.Equal(t, pf.Reason, status.PodCrashLooping)
+
+	rec := newRecorder(nil, nil)
+	objs = apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:slow", 3))
+	_, err = waiter(t, c.Config(), rollout.Options{Timeout: deadline, Progress: rec.progress}).Wait(testCtx(t), objs)
+	assert.NilError(t, err)
+	t.Log(strings.Join(rec.lines(), "\n"))
+	assert.Check(t, is.Contains(strings.Join(rec.lines(), "\n"), "old replicas are pending termination"))
+	noLeaks(t)
+}
+
+func TestWaitReplicaFailureQuota(t *testing.T) {
+	t.Parallel()
+	c, ns := cluster(t)
+	quota := &corev1.ResourceQuota{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"},
+		ObjectMeta: metav1.ObjectMeta{Name: "pods", Namespace: ns},
+		Spec:       corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("1")}},
+	}
+	apply(t, c.Config(), quota)
+	objs := apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:1", 3))
+	_, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline}).Wait(testCtx(t), objs)
+	var fe *rollout.FailedError
+	assert.Assert(t, errors.As(err, &fe), "got %v", err)
+	assert.Equal(t, fe.Reason, status.ReplicaFailure)
+	assert.Check(t, is.Contains(err.Error(), "FailedCreate"))
+	assert.Check(t, is.Contains(err.Error(), "quota"))
+	assert.Check(t, fe.Elapsed < early)
+	noLeaks(t)
+}
+
+func TestWaitPaused(t *testing.T) {
+	t.Parallel()
+	paused := func(ns string) *appsv1.Deployment {
+		d := deployment(ns, "payments-api", "example.com/payments:1", 2)
+		d.Spec.Paused = true
+		return d
+	}
+	t.Run("fail", func(t *testing.T) {
+		t.Parallel()
+		c, ns := cluster(t)
+		objs := apply(t, c.Config(), paused(ns))
+		_, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline}).Wait(testCtx(t), objs)
+		var pe *rollout.PausedError
+		assert.Assert(t, errors.As(err, &pe), "got %v", err)
+		assert.Check(t, is.Contains(err.Error(), "kubectl rollout resume deployment/payments-api"))
+		noLeaks(t)
+	})
+	t.Run("ready", func(t *testing.T) {
+		t.Parallel()
+		c, ns := cluster(t)
+		objs := apply(t, c.Config(), paused(ns))
+		rep, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Paused: status.PausedReady}).Wait(testCtx(t), objs)
+		assert.NilError(t, err)
+		assert.Equal(t, rep.Objects[0].Reason, status.Paused)
+		noLeaks(t)
+	})
+	t.Run("wait", func(t *testing.T) {
+		t.Parallel()
+		c, ns := cluster(t)
+		objs := apply(t, c.Config(), paused(ns))
+		rec := newRecorder(isPaused, func() { resume(t, c.Client(), ns, "payments-api") })
+		rep, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Paused: status.PausedWait, Progress: rec.progress}).
+			Wait(testCtx(t), objs)
+		assert.NilError(t, err)
+		<-rec.done
+		assert.Equal(t, rep.Objects[0].Reason, status.Ready)
+		noLeaks(t)
+	})
+}
+
+func isPaused(e rollout.Event) bool { return e.Reason == status.Paused }
+
+func resume(t *testing.T, client kubernetes.Interface, ns, name string) {
+	patch := []byte(`{"spec":{"paused":false}}`)
+	if _, err := client.AppsV1().Deployments(ns).Patch(context.Background(), name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Errorf("resuming deployment %s/%s: %v", ns, name, err)
+	}
+}
+
+// TestWaitSurvivesAPIServerRestart restarts kube-apiserver in the middle of
+// a wait, before the rollout can proceed: every transition Wait reports
+// happens after the restart, through reconnected watches.
+func TestWaitSurvivesAPIServerRestart(t *testing.T) {
+	// Not parallel: the restart cuts every other test's connections too.
+	c, ns := cluster(t)
+	d := deployment(ns, "payments-api", "example.com/payments:1", 3)
+	d.Spec.Paused = true
+	objs := apply(t, c.Config(), d)
+	var restartErr error
+	rec := newRecorder(isPaused, func() {
+		restartErr = c.RestartAPIServer(context.Background())
+		resume(t, c.Client(), ns, "payments-api")
+	})
+	rep, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Paused: status.PausedWait, Progress: rec.progress}).
+		Wait(testCtx(t), objs)
+	<-rec.done
+	assert.NilError(t, restartErr)
+	assert.NilError(t, err)
+	assert.Equal(t, rep.Objects[0].State, status.Current)
+	t.Log(strings.Join(rec.lines(), "\n"))
+	noLeaks(t)
+}
+
+// TestWaitSurvivesExpiredWatches expires every watch (410 Gone on resume)
+// in the middle of a wait; the informers relist and the wait goes on.
+func TestWaitSurvivesExpiredWatches(t *testing.T) {
+	c, ns := cluster(t)
+	d := deployment(ns, "payments-api", "example.com/payments:1", 3)
+	d.Spec.Paused = true
+	objs := apply(t, c.Config(), d)
+	var cut int
+	var expireErr error
+	rec := newRecorder(isPaused, func() {
+		cut, expireErr = c.ExpireWatches(context.Background())
+		resume(t, c.Client(), ns, "payments-api")
+	})
+	rep, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Paused: status.PausedWait, Progress: rec.progress}).
+		Wait(testCtx(t), objs)
+	<-rec.done
+	assert.NilError(t, expireErr)
+	assert.Check(t, cut >= 3, "only %d watches were cut", cut)
+	assert.NilError(t, err)
+	t.Log(strings.Join(rec.lines(), "\n"))
+	assert.Equal(t, rep.Objects[0].State, status.Current)
+	noLeaks(t)
+}
+
+// TestWaitSuperseded changes the pod template while our rollout is under
+// way: the wait reports that a newer revision replaced ours.
+func TestWaitSuperseded(t *testing.T) {
+	t.Parallel()
+	c, ns := cluster(t)
+	objs := apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:slow", 2))
+	rec := newRecorder(func(e rollout.Event) bool {
+		return e.Reason == status.LessUpdated || e.Reason == status.LessAvailable
+	}, func() {
+		apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:2-slow", 2))
+	})
+	_, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Progress: rec.progress}).Wait(testCtx(t), objs)
+	<-rec.done
+	var se *rollout.SupersededError
+	assert.Assert(t, errors.As(err, &se), "got %v", err)
+	assert.Check(t, is.Contains(err.Error(), `deployment "payments-api" was superseded by a newer rollout`))
+	assert.Check(t, is.Contains(err.Error(), "replaced our revision 1"))
+	noLeaks(t)
+}
+
+func TestWaitJob(t *testing.T) {
+	t.Parallel()
+	// The harness runs no Job controller: the test writes the status it
+	// would, once the wait is under way.
+	for _, tc := range []struct {
+		name   string
+		conds  []batchCondition
+		failed bool
+	}{
+		{name: "complete", conds: []batchCondition{{"SuccessCriteriaMet", "Completed"}, {"Complete", "Completed"}}},
+		{name: "failed", conds: []batchCondition{{"FailureTarget", "BackoffLimitExceeded"}, {"Failed", "BackoffLimitExceeded"}}, failed: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, ns := cluster(t)
+			objs := apply(t, c.Config(), job(ns, "migrate"))
+			rec := newRecorder(func(e rollout.Event) bool { return e.Reason == status.JobRunning },
+				func() { finishJob(t, c.Client(), ns, "migrate", tc.conds, tc.failed) })
+			rep, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Progress: rec.progress}).Wait(testCtx(t), objs)
+			<-rec.done
+			if tc.failed {
+				var fe *rollout.FailedError
+				assert.Assert(t, errors.As(err, &fe), "got %v", err)
+				assert.Equal(t, fe.Reason, status.JobFailed)
+				assert.Check(t, is.Contains(err.Error(), `job "migrate" failed: BackoffLimitExceeded`))
+			} else {
+				assert.NilError(t, err)
+				assert.Equal(t, rep.Objects[0].Reason, status.JobComplete)
+			}
+			noLeaks(t)
+		})
+	}
+}
+
+func TestWaitServiceEndpoints(t *testing.T) {
+	t.Parallel()
+	c, ns := cluster(t)
+	svc := &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: "payments-api", Namespace: ns},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app.kubernetes.io/name": "payments-api"},
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 80}},
+		},
+	}
+	objs := apply(t, c.Config(), svc)
+	// No EndpointSlice controller runs in the harness: write the slice it
+	// would, once the wait is under way.
+	rec := newRecorder(func(e rollout.Event) bool { return e.Reason == status.NoReadyEndpoints },
+		func() { endpointSlice(t, c.Client(), ns, "payments-api") })
+	rep, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Progress: rec.progress}).Wait(testCtx(t), objs)
+	<-rec.done
+	assert.NilError(t, err)
+	assert.Equal(t, rep.Objects[0].State, status.Current)
+	noLeaks(t)
+}
+
+func TestWaitTimeoutAndCancel(t *testing.T) {
+	t.Parallel()
+	c, ns := cluster(t)
+	objs := apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:readinessfail", 1))
+	slow := status.Tolerance{ReadinessGrace: time.Hour}
+
+	_, err := waiter(t, c.Config(), rollout.Options{Timeout: 2 * time.Second, Tolerance: slow}).Wait(testCtx(t), objs)
+	var te *rollout.TimeoutError
+	assert.Assert(t, errors.As(err, &te), "got %v", err)
+	assert.Equal(t, len(te.Pending), 1)
+	assert.Check(t, is.Contains(err.Error(), `deployment "payments-api": Waiting for deployment "payments-api" rollout to finish: 0 of 1 updated replicas are available`))
+	noLeaks(t)
+
+	ctx, cancel := context.WithCancel(testCtx(t))
+	rec := newRecorder(func(e rollout.Event) bool { return e.Type == rollout.Progress }, cancel)
+	_, err = waiter(t, c.Config(), rollout.Options{Tolerance: slow, Progress: rec.progress}).Wait(ctx, objs)
+	<-rec.done
+	var ce *rollout.CanceledError
+	assert.Assert(t, errors.As(err, &ce), "got %v", err)
+	assert.Check(t, errors.Is(err, context.Canceled))
+	noLeaks(t)
+}
+
+// TestWait200 waits for 200 Deployments at once: one watch per kind, so the
+// API requests do not grow with the number of objects.
+func TestWait200(t *testing.T) {
+	t.Parallel()
+	c, ns := cluster(t)
+	objs := applyMany(t, c, ns, 200)
+	var n counter
+	rep, err := waiter(t, n.wrap(c.Config()), rollout.Options{Timeout: 5 * time.Minute}).Wait(testCtx(t), objs)
+	assert.NilError(t, err)
+	assert.Equal(t, len(rep.Objects), 200)
+	t.Logf("200 deployments ready after %s with %d API requests", rep.Elapsed, n.n.Load())
+	// discovery (a handful) + a list and a watch for each of 4 kinds.
+	assert.Check(t, n.n.Load() < 40, "%d requests", n.n.Load())
+	noLeaks(t)
+}
+
+func applyMany(t testing.TB, c *testcluster.Cluster, ns string, n int) []*unstructured.Unstructured {
+	t.Helper()
+	objs := make([]runtime.Object, n)
+	for i := range objs {
+		objs[i] = deployment(ns, fmt.Sprintf("svc-%03d", i), "example.com/svc:1", 1)
+	}
+	return apply(t, c.Config(), objs...)
+}
