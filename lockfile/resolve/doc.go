@@ -51,6 +51,10 @@
 // project pages of new dependencies and the metadata of the release each is
 // likely to get, bounded by Options.Prefetch, so a resolution mostly waits
 // on the slowest chain of requests rather than on every request in turn.
+// Releases are built lazily: a project page is grouped by the version in
+// each file name, and the file a release would be installed from is picked
+// (its wheel tags parsed and matched) only when the solver or a prefetcher
+// looks at that version, since most versions of a project never are.
 //
 // # Explanations
 //

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
 	"github.com/pydeploy/pydeploy/lockfile/pep508"
@@ -13,9 +14,28 @@ import (
 	"github.com/pydeploy/pydeploy/lockfile/wheel"
 )
 
-// release is one version of a project with the file chosen for the target.
+// release is one version of a project. Which file it would be installed
+// from is worked out only when the solver (or a prefetcher) looks at the
+// release, since most versions of a project are never considered.
 type release struct {
 	version pep440.Version
+
+	once   sync.Once
+	pick   func() *choice // builds choice; nil after use
+	choice *choice
+}
+
+// files returns the file choice of the release, building it on first use.
+func (r *release) files() *choice {
+	r.once.Do(func() {
+		r.choice = r.pick()
+		r.pick = nil
+	})
+	return r.choice
+}
+
+// choice is the file a release would be installed from.
+type choice struct {
 	// chosen is the file to install: the best compatible wheel, else the
 	// sdist when allowed; nil when unavailable says why there is none.
 	chosen      *simpleapi.File
@@ -58,49 +78,136 @@ func newPolicy(req *Request) *policy {
 	return p
 }
 
-// buildProject groups a project page's files into releases and picks the
-// file each release would be installed from.
+// buildProject groups a project page's files into releases; the file
+// each release would be installed from is picked lazily (release.files).
+//
+// Grouping reads only the name and version of each file name; a wheel's
+// tags are validated for one file per version (the first valid one, which
+// fixes the version's place among equal versions) and for the rest when
+// the release is built, so a file that wheel.ParseFilename rejects is
+// ignored exactly as if every name had been parsed up front.
 func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 	type group struct {
+		key     string
 		version pep440.Version
-		files   []*simpleapi.File
+		files   []*simpleapi.File // the files of the version, page order
+		at      []int             // page index of each file
+		first   int               // page index of the first valid file; -1 when none
+		valid   []bool            // files[i] was fully validated and is valid
+		wheels  []wheel.Filename  // parsed names of validated wheels, by files index
+	}
+	type parsedVersion struct {
+		v   pep440.Version
+		key string
+		ok  bool
+	}
+	versions := map[string]parsedVersion{}
+	parseVersion := func(raw string) parsedVersion {
+		pv, seen := versions[raw]
+		if !seen {
+			v, err := pep440.Parse(raw)
+			pv = parsedVersion{v: v, ok: err == nil}
+			if pv.ok {
+				// Release keys keep local labels apart: 1.0 and 1.0+cpu differ.
+				pv.key = v.String()
+			}
+			versions[raw] = pv
+		}
+		return pv
+	}
+	names := map[string]string{}
+	canonical := func(raw string) string {
+		n, seen := names[raw]
+		if !seen {
+			n = pep508.CanonicalName(raw)
+			names[raw] = n
+		}
+		return n
 	}
 	groups := map[string]*group{}
-	var keys []string
+	var order []*group
 	for i := range page.Files {
 		f := &page.Files[i]
-		var v pep440.Version
-		if strings.HasSuffix(f.Filename, ".whl") {
-			fn, err := wheel.ParseFilename(f.Filename)
-			if err != nil || fn.Name != name {
+		var pv parsedVersion
+		sdist := false
+		if stem, ok := strings.CutSuffix(f.Filename, ".whl"); ok {
+			// {name}-{version}(-{build})?-{python}-{abi}-{platform}: the
+			// name and version are the first two of 5 or 6 parts.
+			if d := strings.Count(stem, "-"); d != 4 && d != 5 {
 				continue
 			}
-			v = fn.Version
+			rawName, rest, _ := strings.Cut(stem, "-")
+			rawVersion, _, _ := strings.Cut(rest, "-")
+			if canonical(rawName) != name {
+				continue
+			}
+			if pv = parseVersion(rawVersion); !pv.ok {
+				continue
+			}
 		} else {
 			sn, err := wheel.ParseSdistFilename(f.Filename)
 			if err != nil || pep508.CanonicalName(sn.Name) != name {
 				continue
 			}
-			v = sn.Version
+			pv, sdist = parsedVersion{v: sn.Version, key: sn.Version.String(), ok: true}, true
 		}
 		if !p.req.ExcludeNewer.IsZero() && !f.UploadedBy(p.req.ExcludeNewer) {
 			continue
 		}
-		// Release keys keep local labels apart: 1.0 and 1.0+cpu differ.
-		k := v.String()
-		g := groups[k]
+		g := groups[pv.key]
 		if g == nil {
-			g = &group{version: v}
-			groups[k] = g
-			keys = append(keys, k)
+			g = &group{key: pv.key, version: pv.v, first: -1}
+			groups[pv.key] = g
+			order = append(order, g)
 		}
-		g.files = append(g.files, f)
+		g.files, g.at = append(g.files, f), append(g.at, i)
+		g.valid = append(g.valid, sdist)
+		g.wheels = append(g.wheels, wheel.Filename{})
 	}
-	proj := &project{name: name, byKey: map[string]*release{}}
-	for _, k := range keys {
-		r := p.buildRelease(name, groups[k].version, groups[k].files)
+	// validate fully parses files[j] of g when it is a wheel.
+	validate := func(g *group, j int) bool {
+		if g.valid[j] {
+			return true
+		}
+		fn, err := wheel.ParseFilename(g.files[j].Filename)
+		if err != nil || fn.Name != name {
+			return false
+		}
+		g.valid[j], g.wheels[j] = true, fn
+		return true
+	}
+	kept := order[:0]
+	for _, g := range order {
+		for j := range g.files {
+			if validate(g, j) {
+				g.first = g.at[j]
+				g.files, g.valid, g.wheels = g.files[j:], g.valid[j:], g.wheels[j:]
+				break
+			}
+		}
+		if g.first >= 0 {
+			kept = append(kept, g)
+		}
+	}
+	// Versions in the order their first valid file appears, as if every
+	// file had been parsed in page order.
+	slices.SortStableFunc(kept, func(a, b *group) int { return a.first - b.first })
+	proj := &project{name: name, byKey: make(map[string]*release, len(kept))}
+	for _, g := range kept {
+		r := &release{version: g.version}
+		r.pick = func() *choice {
+			var files []*simpleapi.File
+			var wheels []*wheel.Filename
+			for j := range g.files {
+				if validate(g, j) {
+					files = append(files, g.files[j])
+					wheels = append(wheels, &g.wheels[j])
+				}
+			}
+			return p.buildRelease(name, files, wheels)
+		}
 		proj.releases = append(proj.releases, r)
-		proj.byKey[k] = r
+		proj.byKey[g.key] = r
 		if !r.version.IsPrerelease() {
 			proj.hasFinal = true
 		}
@@ -109,23 +216,28 @@ func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 	return proj
 }
 
-func (p *policy) buildRelease(name string, v pep440.Version, files []*simpleapi.File) *release {
-	r := &release{version: v}
-	live := make([]*simpleapi.File, 0, len(files))
-	for _, f := range files {
+// buildRelease picks the file a release is installed from. wheels holds
+// the parsed name of each wheel in files (its zero value for an sdist).
+func (p *policy) buildRelease(name string, files []*simpleapi.File, wheels []*wheel.Filename) *choice {
+	r := &choice{}
+	live := make([]int, 0, len(files))
+	for i, f := range files {
 		if !f.Yanked {
-			live = append(live, f)
+			live = append(live, i)
 		}
 	}
 	if len(live) == 0 {
 		// Every file is yanked: the release is usable only through an
 		// exact pin, from all its files.
 		r.yanked, r.yankedReason = true, files[0].YankedReason
-		live = files
+		for i := range files {
+			live = append(live, i)
+		}
 	}
 	var best, anyWheel, sdist *simpleapi.File
 	bestPrio := 0
-	for _, f := range live {
+	for _, i := range live {
+		f := files[i]
 		if !strings.HasSuffix(f.Filename, ".whl") {
 			if sdist == nil {
 				sdist = f
@@ -135,11 +247,7 @@ func (p *policy) buildRelease(name string, v pep440.Version, files []*simpleapi.
 		if anyWheel == nil || (!anyWheel.CoreMetadata && f.CoreMetadata) {
 			anyWheel = f
 		}
-		fn, err := wheel.ParseFilename(f.Filename)
-		if err != nil {
-			continue
-		}
-		if prio, ok := p.matcher.Supports(fn); ok && (best == nil || prio < bestPrio) {
+		if prio, ok := p.matcher.Supports(*wheels[i]); ok && (best == nil || prio < bestPrio) {
 			best, bestPrio = f, prio
 		}
 	}

@@ -176,21 +176,22 @@ func (pr *provider) Dependencies(ctx context.Context, pkg string, v pep440.Versi
 // releaseUnavailable applies the file-level rules: no usable file, yanked
 // without an exact pin, Requires-Python.
 func (pr *provider) releaseUnavailable(name string, rel *release) string {
-	if rel.unavailable != "" {
-		return rel.unavailable
+	ch := rel.files()
+	if ch.unavailable != "" {
+		return ch.unavailable
 	}
-	if rel.yanked {
+	if ch.yanked {
 		pr.mu.Lock()
 		ok := pr.allowYank[name+"=="+rel.version.Key()]
 		pr.mu.Unlock()
 		if !ok {
-			if rel.yankedReason != "" {
-				return fmt.Sprintf("was yanked (reason: %s)", rel.yankedReason)
+			if ch.yankedReason != "" {
+				return fmt.Sprintf("was yanked (reason: %s)", ch.yankedReason)
 			}
 			return "was yanked"
 		}
 	}
-	return pr.pythonUnavailable(rel.requiresPython)
+	return pr.pythonUnavailable(ch.requiresPython)
 }
 
 // pythonUnavailable checks a Requires-Python against the target Python and

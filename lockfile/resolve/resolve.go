@@ -175,7 +175,7 @@ func (pr *provider) prefetchDeps(deps []pubgrub.Dependency) {
 					continue
 				}
 				rel := proj.byKey[v.String()]
-				if rel.unavailable == "" && !rel.yanked && ctx.Err() == nil {
+				if ch := rel.files(); ch.unavailable == "" && !ch.yanked && ctx.Err() == nil {
 					_, _ = pr.releaseMetadata(ctx, name, rel)
 				}
 				return
@@ -206,9 +206,9 @@ func (pr *provider) resolution(ctx context.Context, decisions []pubgrub.Decision
 			return nil, fmt.Errorf("resolve: %w", err)
 		}
 		rel := proj.byKey[d.Version.String()]
-		p := Package{Name: d.Package, Version: d.Version, Direct: pr.direct[d.Package], RequiresPython: rel.requiresPython}
+		p := Package{Name: d.Package, Version: d.Version, Direct: pr.direct[d.Package], RequiresPython: rel.files().requiresPython}
 		p.Extras = slices.Sorted(slices.Values(extras[d.Package]))
-		f := rel.chosen
+		f := rel.files().chosen
 		p.Files = []File{{Filename: f.Filename, URL: f.URL, Hashes: f.Hashes, Size: f.Size, UploadTime: f.UploadTime, Index: f.Index, Wheel: f.Wheel()}}
 		needs := map[string]bool{}
 		pr.mu.Lock()

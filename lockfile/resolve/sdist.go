@@ -21,11 +21,12 @@ const maxSdistSize = 64 << 20
 // sdist without a metadata file is read for its PKG-INFO when the source can
 // download it; no build backend is ever run.
 func (pr *provider) fetchMetadata(ctx context.Context, rel *release) (*simpleapi.Metadata, error) {
-	if rel.metaFile == nil {
+	metaFile := rel.files().metaFile
+	if metaFile == nil {
 		return nil, simpleapi.ErrNoMetadata
 	}
-	md, err := pr.src.Metadata(ctx, rel.metaFile)
-	if !errors.Is(err, simpleapi.ErrNoMetadata) || strings.HasSuffix(rel.metaFile.Filename, ".whl") {
+	md, err := pr.src.Metadata(ctx, metaFile)
+	if !errors.Is(err, simpleapi.ErrNoMetadata) || strings.HasSuffix(metaFile.Filename, ".whl") {
 		return md, err
 	}
 	dl, ok := pr.src.(Downloader)
@@ -33,21 +34,21 @@ func (pr *provider) fetchMetadata(ctx context.Context, rel *release) (*simpleapi
 		return nil, err
 	}
 	var buf limitedBuffer
-	if derr := dl.Download(ctx, rel.metaFile, &buf); derr != nil {
-		return nil, fmt.Errorf("download %s for its PKG-INFO: %w", rel.metaFile.Filename, derr)
+	if derr := dl.Download(ctx, metaFile, &buf); derr != nil {
+		return nil, fmt.Errorf("download %s for its PKG-INFO: %w", metaFile.Filename, derr)
 	}
-	data, perr := pkgInfo(buf.Bytes(), rel.metaFile.Filename)
+	data, perr := pkgInfo(buf.Bytes(), metaFile.Filename)
 	if perr != nil {
 		return nil, perr
 	}
 	md, err = simpleapi.ParseMetadata(data)
 	if err != nil {
-		return nil, fmt.Errorf("PKG-INFO of %s: %w", rel.metaFile.Filename, err)
+		return nil, fmt.Errorf("PKG-INFO of %s: %w", metaFile.Filename, err)
 	}
 	if dynamic(md) {
-		return nil, fmt.Errorf("PKG-INFO of %s declares Requires-Dist dynamic: %w", rel.metaFile.Filename, simpleapi.ErrNoMetadata)
+		return nil, fmt.Errorf("PKG-INFO of %s declares Requires-Dist dynamic: %w", metaFile.Filename, simpleapi.ErrNoMetadata)
 	}
-	pr.warn(fmt.Sprintf("metadata of %s read from the PKG-INFO of its sdist %s without building it", md.Name+"=="+md.Version, rel.metaFile.Filename))
+	pr.warn(fmt.Sprintf("metadata of %s read from the PKG-INFO of its sdist %s without building it", md.Name+"=="+md.Version, metaFile.Filename))
 	return md, nil
 }
 

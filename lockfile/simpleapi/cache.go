@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
-// cacheEntry is the header of a cached response; the body follows it in
-// the same file, after one newline.
+// cacheEntry is the header of a cached response. The file holds the
+// header as one line of JSON, then the body, then (for project pages) the
+// page's parsed form (see parsed.go), ParsedSize bytes long.
 type cacheEntry struct {
 	URL          string    `json:"url"`
 	Accept       string    `json:"accept,omitempty"`
@@ -26,22 +28,28 @@ type cacheEntry struct {
 	Fetched      time.Time `json:"fetched"`
 	BodySHA256   string    `json:"body_sha256"`
 	VerifiedHash bool      `json:"verified_hash,omitempty"`
+	ParsedSize   int64     `json:"parsed_size,omitempty"`
 
-	body []byte
+	body   []byte
+	parsed []byte
 }
 
 // diskCache stores responses under dir, one file per URL and Accept value.
 // Writes are atomic; unreadable or inconsistent entries count as misses.
 type diskCache struct {
 	dir string
+
+	mu      sync.Mutex
+	dirMade bool // dir exists (created or seen by this client)
 }
 
 func (c *diskCache) path(rawURL, accept string) string {
 	sum := sha256.Sum256([]byte(rawURL + "\n" + accept))
-	h := hex.EncodeToString(sum[:])
-	return filepath.Join(c.dir, h[:2], h+".entry")
+	return filepath.Join(c.dir, hex.EncodeToString(sum[:])+".entry")
 }
 
+// get reads a whole entry and verifies its body against the recorded
+// SHA-256; the parsed form, if any, is returned unchecked.
 func (c *diskCache) get(rawURL, accept string) (*cacheEntry, bool) {
 	if c == nil {
 		return nil, false
@@ -50,41 +58,107 @@ func (c *diskCache) get(rawURL, accept string) (*cacheEntry, bool) {
 	if err != nil {
 		return nil, false
 	}
-	head, body, ok := bytes.Cut(data, []byte("\n"))
+	head, rest, ok := bytes.Cut(data, []byte("\n"))
 	if !ok {
 		return nil, false
 	}
-	var e cacheEntry
-	if err := json.Unmarshal(head, &e); err != nil || e.URL != rawURL || e.Accept != accept {
+	e, ok := decodeHeader(head, rawURL, accept)
+	if !ok || e.ParsedSize > int64(len(rest)) {
 		return nil, false
 	}
+	body := rest[:int64(len(rest))-e.ParsedSize]
 	sum := sha256.Sum256(body)
 	if hex.EncodeToString(sum[:]) != e.BodySHA256 {
 		return nil, false
 	}
-	e.body = body
+	e.body, e.parsed = body, rest[len(body):]
+	if len(e.parsed) == 0 {
+		e.parsed = nil
+	}
+	return e, true
+}
+
+// maxHeader bounds the header line of an entry: a URL, a final URL, an
+// ETag and a content type.
+const maxHeader = 64 << 10
+
+// getParsed reads the header and the parsed form of an entry without its
+// body, for a warm run that needs only the parsed form; ok is false when
+// there is no readable entry with a parsed form. The parsed form is
+// checked by decodeParsed.
+func (c *diskCache) getParsed(rawURL, accept string) (*cacheEntry, bool) {
+	if c == nil {
+		return nil, false
+	}
+	f, err := os.Open(c.path(rawURL, accept))
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	var head []byte
+	for n := 0; ; {
+		m, err := f.Read(buf[n:])
+		n += m
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			head = buf[:i]
+			break
+		}
+		if err != nil || n == maxHeader {
+			return nil, false
+		}
+		if n == len(buf) {
+			buf = append(buf, make([]byte, min(len(buf), maxHeader-len(buf)))...)
+		}
+	}
+	e, ok := decodeHeader(head, rawURL, accept)
+	if !ok || e.ParsedSize <= 0 {
+		return nil, false
+	}
+	st, err := f.Stat()
+	if err != nil || st.Size()-int64(len(head))-1 < e.ParsedSize {
+		return nil, false
+	}
+	e.parsed = make([]byte, e.ParsedSize)
+	if _, err := f.ReadAt(e.parsed, st.Size()-e.ParsedSize); err != nil {
+		return nil, false
+	}
+	return e, true
+}
+
+func decodeHeader(head []byte, rawURL, accept string) (*cacheEntry, bool) {
+	var e cacheEntry
+	if err := json.Unmarshal(head, &e); err != nil || e.URL != rawURL || e.Accept != accept || e.ParsedSize < 0 {
+		return nil, false
+	}
 	return &e, true
 }
 
+// put writes e (header, body and parsed form) atomically.
 func (c *diskCache) put(e *cacheEntry) error {
 	if c == nil {
 		return nil
 	}
-	sum := sha256.Sum256(e.body)
-	e.BodySHA256 = hex.EncodeToString(sum[:])
+	if e.BodySHA256 == "" {
+		sum := sha256.Sum256(e.body)
+		e.BodySHA256 = hex.EncodeToString(sum[:])
+	}
+	e.ParsedSize = int64(len(e.parsed))
 	head, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	p := c.path(e.URL, e.Accept)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("simpleapi: cache: %w", err)
+	if err := c.mkdir(); err != nil {
+		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	p := c.path(e.URL, e.Accept)
+	tmp, err := os.CreateTemp(c.dir, ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("simpleapi: cache: %w", err)
 	}
-	_, werr := tmp.Write(append(append(head, '\n'), e.body...))
+	data := make([]byte, 0, len(head)+1+len(e.body)+len(e.parsed))
+	data = append(append(append(append(data, head...), '\n'), e.body...), e.parsed...)
+	_, werr := tmp.Write(data)
 	cerr := tmp.Close()
 	if werr != nil || cerr != nil {
 		os.Remove(tmp.Name())
@@ -94,6 +168,21 @@ func (c *diskCache) put(e *cacheEntry) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("simpleapi: cache: %w", err)
 	}
+	return nil
+}
+
+// mkdir creates the cache directory once per client; a failure is retried
+// on the next write.
+func (c *diskCache) mkdir() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dirMade {
+		return nil
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return fmt.Errorf("simpleapi: cache: %w", err)
+	}
+	c.dirMade = true
 	return nil
 }
 

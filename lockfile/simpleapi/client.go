@@ -81,8 +81,8 @@ type Options struct {
 }
 
 // Client fetches project pages, metadata and files from Simple API
-// indexes. It is safe for concurrent use; project pages are memoized for
-// the client's lifetime.
+// indexes. It is safe for concurrent use; project pages and metadata are
+// memoized for the client's lifetime.
 type Client struct {
 	opts    Options
 	indexes []index
@@ -96,6 +96,7 @@ type Client struct {
 
 	mu       sync.Mutex
 	projects map[string]*projectCall
+	metadata map[string]*Metadata // by metadataKey
 }
 
 // index is a configured index with credentials removed from its URL.
@@ -116,7 +117,7 @@ func New(opts Options) (*Client, error) {
 	if len(opts.Indexes) == 0 {
 		return nil, errors.New("simpleapi: Options.Indexes is empty; want at least one index URL")
 	}
-	c := &Client{opts: opts, creds: map[string]credentials{}, projects: map[string]*projectCall{}}
+	c := &Client{opts: opts, creds: map[string]credentials{}, projects: map[string]*projectCall{}, metadata: map[string]*Metadata{}}
 	if c.opts.MaxParallel <= 0 {
 		c.opts.MaxParallel = 8
 	}
@@ -349,26 +350,19 @@ func mergeProject(dst, src *Project, seen map[string]bool) {
 	}
 }
 
-// fetchPage gets and decodes one index's page for project n.
+// fetchPage gets and decodes one index's page for project n. The parsed
+// form of the page is kept in its cache entry: a fresh entry with a valid
+// parsed form is used without reading or parsing the body.
 func (c *Client) fetchPage(ctx context.Context, ix index, n string) (*Project, error) {
 	u := ix.base.JoinPath(n)
 	u.Path += "/"
-	resp, err := c.fetch(ctx, u, fetchOptions{accept: acceptPage, name: u.String(), size: -1})
+	key := u.String()
+	p, err := c.cachedPage(key, n)
+	if p == nil {
+		p, err = c.downloadPage(ctx, u, n)
+	}
 	if err != nil {
 		return nil, err
-	}
-	kind, err := pageKind(resp.contentType)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
-	}
-	var p *Project
-	if kind == "json" {
-		p, err = ParseJSON(resp.body, resp.finalURL)
-	} else {
-		p, err = ParseHTML(resp.body, n, resp.finalURL)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
 	if p.Name == "" {
 		p.Name = n
@@ -379,6 +373,83 @@ func (c *Client) fetchPage(ctx context.Context, ix index, n string) (*Project, e
 	for i := range p.Files {
 		p.Files[i].Index = ix.Name
 		p.Files[i].Project = n
+	}
+	return p, nil
+}
+
+// cachedPage returns the page from the parsed form of a fresh cache entry,
+// or nil when there is none to use.
+func (c *Client) cachedPage(key, n string) (*Project, error) {
+	e, ok := c.cache.getParsed(key, acceptPage)
+	if !ok || !e.fresh(c.now()) {
+		return nil, nil
+	}
+	kind, err := pageKind(e.ContentType)
+	if err != nil {
+		return nil, nil
+	}
+	// The base URL as downloadPage would see it for this entry.
+	p, err := decodeParsed(newParseKey(e.BodySHA256, kind, cachedResponse(e).finalURL, n), e.parsed)
+	if err != nil {
+		return nil, nil
+	}
+	return p, nil
+}
+
+func newParseKey(bodySHA256, kind string, base *url.URL, n string) parseKey {
+	k := parseKey{bodySHA256: bodySHA256, kind: kind}
+	if base != nil {
+		k.base = base.String()
+	}
+	if kind == "html" {
+		k.name = n
+	}
+	return k
+}
+
+// downloadPage fetches the page (from the network or the cache entry's
+// body), parses it unless the entry's parsed form matches, and writes the
+// entry with its parsed form when it is new, revalidated or lacked one.
+func (c *Client) downloadPage(ctx context.Context, u *url.URL, n string) (*Project, error) {
+	resp, err := c.fetch(ctx, u, fetchOptions{accept: acceptPage, name: u.String(), size: -1, deferSave: true})
+	if err != nil {
+		return nil, err
+	}
+	// Written on every return: a page that fails to parse is cached like
+	// any other response, as the body is what the index served.
+	defer func() {
+		if resp.unsaved {
+			c.save(ctx, resp)
+		}
+	}()
+	kind, err := pageKind(resp.contentType)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	var pk parseKey
+	var p *Project
+	if resp.entry != nil {
+		pk = newParseKey(resp.entry.BodySHA256, kind, resp.finalURL, n)
+		if resp.entry.parsed != nil {
+			if p, err = decodeParsed(pk, resp.entry.parsed); err != nil {
+				p = nil
+			}
+		}
+	}
+	if p == nil {
+		if kind == "json" {
+			p, err = ParseJSON(resp.body, resp.finalURL)
+		} else {
+			p, err = ParseHTML(resp.body, n, resp.finalURL)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("GET %s: %w", u, err)
+		}
+		if resp.entry != nil {
+			// New, or replacing a missing, damaged or stale parsed form.
+			resp.entry.parsed = encodeParsed(pk, p)
+			resp.unsaved = true
+		}
 	}
 	return p, nil
 }

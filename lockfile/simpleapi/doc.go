@@ -33,7 +33,13 @@
 // honours Cache-Control (max-age, no-cache, no-store) and revalidates with
 // ETag / If-None-Match; files and metadata whose hash the index published
 // are immutable and reused without asking. Entries are written atomically
-// and a corrupted entry is a miss, never an error. Requests are bounded by
+// and a corrupted entry is a miss, never an error. A project page's entry
+// also holds the page in parsed form (a compact binary encoding, checked
+// by CRC-32C and tied to the body's SHA-256, the page URL and the page
+// kind), so a new client on a warm cache neither reads nor parses the
+// body; a parsed form that is damaged or belongs to another body is
+// ignored, the body parsed again and the entry rewritten. Within one
+// Client, project pages and metadata are memoized in memory. Requests are bounded by
 // Options.MaxParallel (Prefetch fetches many pages at once) and retried
 // with exponential backoff and jitter on 5xx, 429 and transport failures,
 // never on other 4xx. Failures are typed: *NotFoundError, *StatusError,

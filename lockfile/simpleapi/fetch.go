@@ -2,6 +2,8 @@ package simpleapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +20,11 @@ type response struct {
 	contentType string
 	finalURL    *url.URL // after redirects, without credentials
 	fromCache   bool
+	// entry is the response's cache entry (nil when it must not be
+	// cached); unsaved says it still has to be written, which fetch does
+	// unless fetchOptions.deferSave asks the caller to.
+	entry   *cacheEntry
+	unsaved bool
 }
 
 // fetchOptions describe one GET.
@@ -30,6 +37,9 @@ type fetchOptions struct {
 	hashes map[string]string
 	// size is the advertised size, -1 when unknown.
 	size int64
+	// deferSave leaves writing the cache entry to the caller (see
+	// response.unsaved), which adds to it first.
+	deferSave bool
 }
 
 // DefaultBackoff is the retry delay used when Options.Backoff is nil:
@@ -68,6 +78,9 @@ func (c *Client) fetch(ctx context.Context, u *url.URL, fo fetchOptions) (*respo
 		}
 		resp, retry, err := c.attempt(ctx, u, fo, cached, haveCached)
 		if err == nil {
+			if resp.unsaved && !fo.deferSave {
+				c.save(ctx, resp)
+			}
 			return resp, nil
 		}
 		last = err
@@ -92,7 +105,19 @@ func cachedResponse(e *cacheEntry) *response {
 	if err != nil || e.FinalURL == "" {
 		fu, _ = url.Parse(e.URL)
 	}
-	return &response{body: e.body, contentType: e.ContentType, finalURL: fu, fromCache: true}
+	return &response{body: e.body, contentType: e.ContentType, finalURL: fu, fromCache: true, entry: e}
+}
+
+// save writes resp's cache entry. A cache that cannot be written costs
+// speed, never a result, so failures are only logged.
+func (c *Client) save(ctx context.Context, resp *response) {
+	resp.unsaved = false
+	if resp.entry == nil || c.cache == nil {
+		return
+	}
+	if err := c.cache.put(resp.entry); err != nil {
+		c.log.LogAttrs(ctx, slog.LevelWarn, "simpleapi: cache write failed", slog.String("error", err.Error()))
+	}
 }
 
 // attempt makes one request. retry reports whether a failure is worth
@@ -137,10 +162,9 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, fo fetchOptions, cache
 		_, _ = io.Copy(io.Discard, resp.Body)
 		pol := parseCacheControl(resp.Header.Get("Cache-Control"))
 		cached.Fetched, cached.MaxAge, cached.NoCache = c.now(), pol.maxAge, pol.noCache
-		if err := c.cache.put(cached); err != nil {
-			c.log.LogAttrs(ctx, slog.LevelWarn, "simpleapi: cache write failed", slog.String("error", err.Error()))
-		}
-		return cachedResponse(cached), false, nil
+		resp := cachedResponse(cached)
+		resp.unsaved = true
+		return resp, false, nil
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, false, &NotFoundError{URLs: []string{key}}
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout:
@@ -169,13 +193,12 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, fo fetchOptions, cache
 	}
 	out := &response{body: body, contentType: resp.Header.Get("Content-Type"), finalURL: final}
 	pol := parseCacheControl(resp.Header.Get("Cache-Control"))
-	if !pol.noStore || fo.hashes != nil {
-		e := &cacheEntry{URL: key, Accept: fo.accept, ContentType: out.contentType, FinalURL: final.String(),
+	if c.cache != nil && (!pol.noStore || fo.hashes != nil) {
+		sum := sha256.Sum256(body)
+		out.entry = &cacheEntry{URL: key, Accept: fo.accept, ContentType: out.contentType, FinalURL: final.String(),
 			ETag: resp.Header.Get("ETag"), MaxAge: pol.maxAge, NoCache: pol.noCache, Fetched: c.now(),
-			VerifiedHash: fo.hashes != nil, body: body}
-		if err := c.cache.put(e); err != nil {
-			c.log.LogAttrs(ctx, slog.LevelWarn, "simpleapi: cache write failed", slog.String("error", err.Error()))
-		}
+			BodySHA256: hex.EncodeToString(sum[:]), VerifiedHash: fo.hashes != nil, body: body}
+		out.unsaved = true
 	}
 	return out, false, nil
 }

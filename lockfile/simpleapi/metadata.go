@@ -6,7 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -100,7 +103,40 @@ func ParseMetadata(data []byte) (*Metadata, error) {
 // else, for a wheel, by downloading it (hash-verified) and reading
 // *.dist-info/METADATA. For an sdist without a metadata file it returns an
 // error wrapping ErrNoMetadata. The metadata's Name must match the project.
+// Results are memoized for the client's lifetime, like project pages: the
+// same *Metadata is returned for the same file and must not be modified.
 func (c *Client) Metadata(ctx context.Context, f *File) (*Metadata, error) {
+	key := metadataKey(f)
+	c.mu.Lock()
+	m, ok := c.metadata[key]
+	c.mu.Unlock()
+	if ok {
+		return m, nil
+	}
+	m, err := c.metadataOf(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.metadata[key] = m
+	c.mu.Unlock()
+	return m, nil
+}
+
+// metadataKey is everything about f that Metadata's answer depends on.
+func metadataKey(f *File) string {
+	var b strings.Builder
+	b.WriteString(f.Project + "\x00" + f.Filename + "\x00" + f.URL + "\x00" + strconv.FormatInt(f.Size, 10) + "\x00" + strconv.FormatBool(f.CoreMetadata))
+	for _, h := range []map[string]string{f.Hashes, f.CoreMetadataHashes} {
+		b.WriteString("\x00")
+		for _, k := range slices.Sorted(maps.Keys(h)) {
+			b.WriteString(k + "=" + h[k] + ",")
+		}
+	}
+	return b.String()
+}
+
+func (c *Client) metadataOf(ctx context.Context, f *File) (*Metadata, error) {
 	u, err := url.Parse(f.URL)
 	if err != nil {
 		return nil, fmt.Errorf("simpleapi: file %s: url: %w", f.Filename, err)

@@ -127,9 +127,13 @@ func ParseJSON(data []byte, base *url.URL) (*Project, error) {
 		return nil, fmt.Errorf("simpleapi: JSON project page: %w", err)
 	}
 	out := &Project{Name: normalize(p.Name), Versions: p.Versions}
-	for i, jf := range p.Files {
+	if len(p.Files) > 0 {
+		out.Files = make([]File, 0, len(p.Files))
+	}
+	for i := range p.Files {
+		jf := &p.Files[i]
 		f := File{Project: out.Name, Filename: jf.Filename, Size: -1}
-		where := fmt.Sprintf("files[%d] (%q)", i, jf.Filename)
+		where := fileLocation{i, jf.Filename}
 		if jf.Filename == "" || strings.ContainsAny(jf.Filename, "/\\") {
 			return nil, fmt.Errorf("simpleapi: JSON project page: %s: filename must be a plain file name", where)
 		}
@@ -173,45 +177,84 @@ func ParseJSON(data []byte, base *url.URL) (*Project, error) {
 	return out, nil
 }
 
+// fileLocation names a file of a JSON page in errors; it is formatted only
+// when an error is reported.
+type fileLocation struct {
+	index    int
+	filename string
+}
+
+func (l fileLocation) String() string { return fmt.Sprintf("files[%d] (%q)", l.index, l.filename) }
+
+// boolOrString decodes a value that is a boolean or a string; a
+// json.RawMessage holds valid JSON, so its first byte tells which it is.
 func boolOrString(raw json.RawMessage) (bool, string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
 		return false, "", nil
+	case string(raw) == "true":
+		return true, "", nil
+	case string(raw) == "false":
+		return false, "", nil
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err == nil {
+			return true, s, nil
+		}
 	}
-	var b bool
-	if err := json.Unmarshal(raw, &b); err == nil {
-		return b, "", nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return false, "", fmt.Errorf("want a boolean or a string, got %s", truncate(string(raw), 40))
-	}
-	return true, s, nil
+	return false, "", fmt.Errorf("want a boolean or a string, got %s", truncate(string(raw), 40))
 }
 
+// boolOrHashes decodes a value that is a boolean or an object of hashes,
+// choosing by its first byte as boolOrString does.
 func boolOrHashes(raw json.RawMessage) (bool, map[string]string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
 		return false, nil, nil
+	case string(raw) == "true":
+		return true, nil, nil
+	case string(raw) == "false":
+		return false, nil, nil
+	case raw[0] == '{':
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err == nil {
+			return true, lowerKeys(m), nil
+		}
 	}
-	var b bool
-	if err := json.Unmarshal(raw, &b); err == nil {
-		return b, nil, nil
-	}
-	var m map[string]string
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return false, nil, fmt.Errorf("want a boolean or a hash object, got %s", truncate(string(raw), 40))
-	}
-	return true, lowerKeys(m), nil
+	return false, nil, fmt.Errorf("want a boolean or a hash object, got %s", truncate(string(raw), 40))
 }
 
+// lowerKeys lower-cases the keys and values of m; it returns m itself when
+// they already are (the usual case), nil when m is empty.
 func lowerKeys(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
+	}
+	lower := true
+	for k, v := range m {
+		if hasUpper(k) || hasUpper(v) {
+			lower = false
+			break
+		}
+	}
+	if lower {
+		return m
 	}
 	out := make(map[string]string, len(m))
 	for k, v := range m {
 		out[strings.ToLower(k)] = strings.ToLower(v)
 	}
 	return out
+}
+
+// hasUpper reports whether strings.ToLower would change s.
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || ('A' <= c && c <= 'Z') {
+			return true
+		}
+	}
+	return false
 }
 
 // hashFromFragment reads "sha256=<hex>" from a URL fragment (PEP 503).
