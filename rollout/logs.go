@@ -14,14 +14,20 @@ const logTimeout = 10 * time.Second
 
 // logs returns a copy of the evidence with the last log lines of the
 // failing containers of the first logPods pods. A crashed container's log
-// is read from its previous instance, the one that failed. When a log
-// cannot be read, the reason takes the place of the lines.
+// is read from its previous instance, the one that failed. Containers that
+// never ran are not asked. When a log cannot be read, the reason takes the
+// place of the lines.
 func (e *engine) logs(ctx context.Context, pods []status.PodFailure) []status.PodFailure {
 	out := append([]status.PodFailure(nil), pods...)
 	asked := map[string]bool{}
 	for i := range out {
 		p := &out[i]
 		if p.Container == "" || (len(asked) >= logPods && !asked[p.Pod]) {
+			continue
+		}
+		if p.RestartCount == 0 && p.LastTermination == nil && p.Waiting != "" {
+			// The container never ran (image pull, config error): it has
+			// no log, and the kubelet's reason is already the evidence.
 			continue
 		}
 		asked[p.Pod] = true

@@ -28,7 +28,10 @@ func buildStep(o options, lockHash string, s *story) ([]runtime.Object, error) {
 // buildObjects is the part of the build shared by the good and the broken
 // revision: build (validating), then stamp.
 func buildObjects(namespace, image, gitSHA, lockHash string, s *story) ([]runtime.Object, error) {
-	bundle, err := paymentsAPI(namespace, image).WithVersion(short(gitSHA)).Build()
+	bundle, err := paymentsAPI(namespace, image).
+		WithVersion(short(gitSHA)).
+		WithAnnotations(map[string]string{"kubernetes.io/change-cause": "release " + short(gitSHA) + " (" + image + ")"}).
+		Build()
 	if err != nil {
 		return nil, fmt.Errorf("build payments-api: %w", err)
 	}

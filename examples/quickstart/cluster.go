@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
@@ -17,7 +17,6 @@ import (
 	"github.com/pydeploy/pydeploy/internal/testcluster"
 	"github.com/pydeploy/pydeploy/manifest"
 	"github.com/pydeploy/pydeploy/rollout"
-	"github.com/pydeploy/pydeploy/rollout/status"
 )
 
 // brokenTag is the tag of the broken revision. On the embedded control
@@ -25,6 +24,9 @@ import (
 // whose name says "crashloop" — the scenario is data, as in a real incident
 // the image would be.
 const brokenTag = "crashloop-"
+
+// brokenSHA is the commit of the broken revision.
+const brokenSHA = "9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e"
 
 // clusterSteps applies payments-api, waits, rolls out a broken revision,
 // watches the waiter stop it, and undoes it.
@@ -49,26 +51,26 @@ func clusterSteps(ctx context.Context, o options, objs []runtime.Object, s *stor
 	}
 	good := applied
 
-	broken := o.gitSHA
-	brokenImage := "ghcr.io/acme/payments:" + brokenTag + short(broken)
-	s.step("roll out a broken revision: image %s (its containers crash at start)", brokenImage)
-	brokenObjs, err := buildObjects(o.namespace, brokenImage, broken, good.lockHash, s)
+	brokenImage := "ghcr.io/acme/payments:" + brokenTag + short(brokenSHA)
+	s.step("roll out a broken revision (commit %s): image %s, whose containers crash at start", short(brokenSHA), brokenImage)
+	brokenObjs, err := buildObjects(o.namespace, brokenImage, brokenSHA, good.lockHash, s)
 	if err != nil {
 		return err
 	}
 	_, err = applyAndWait(ctx, cfg, brokenObjs, o, s)
-	var failed *status.Failure
+	var failed *rollout.FailedError
 	switch {
 	case err == nil:
 		return errors.New("the broken revision was reported ready; the waiter should have failed it")
 	case !errors.As(err, &failed):
 		return err
 	}
-	s.printf("the waiter stopped the rollout:")
+	s.printf("the waiter stopped the rollout after %s (reason %s; the progress deadline was %ds away):",
+		failed.Elapsed.Round(100*time.Millisecond), failed.Reason, progressDeadline(brokenObjs))
 	s.printf("%s", err.Error())
-	for _, p := range failed.Pods {
-		s.printf("%s", p.Details())
-		break
+	if len(failed.Pods) > 0 {
+		s.printf("evidence:")
+		s.printf("%s", failed.Pods[0].Details())
 	}
 
 	s.step("undo to the previous revision and wait")
@@ -104,6 +106,17 @@ func clusterSteps(ctx context.Context, o options, objs []runtime.Object, s *stor
 	return nil
 }
 
+// progressDeadline is the Deployment's progressDeadlineSeconds, the moment
+// kubectl rollout status would have reported the failure.
+func progressDeadline(objs []runtime.Object) int32 {
+	for _, o := range objs {
+		if d, ok := o.(*appsv1.Deployment); ok && d.Spec.ProgressDeadlineSeconds != nil {
+			return *d.Spec.ProgressDeadlineSeconds
+		}
+	}
+	return 600
+}
+
 type revision struct {
 	image, lockHash string
 }
@@ -134,7 +147,12 @@ func waitOptions(o options, s *story) rollout.Options {
 	return rollout.Options{
 		Timeout:  o.timeout,
 		LogLines: 5,
-		Progress: func(e rollout.Event) { s.printf("%s", e.String()) },
+		Progress: func(e rollout.Event) {
+			// The outcome is printed by the caller, once, with its evidence.
+			if e.Type != rollout.Failed && e.Type != rollout.Finished {
+				s.printf("%s", e.String())
+			}
+		},
 	}
 }
 
@@ -174,8 +192,5 @@ func ensureNamespace(ctx context.Context, cfg *rest.Config, ns string) error {
 		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns},
 	}}
 	_, err := manifest.Apply(ctx, cfg, []runtime.Object{obj}, manifest.ApplyOptions{})
-	if err != nil && !strings.Contains(err.Error(), "already exists") {
-		return err
-	}
-	return nil
+	return err
 }

@@ -8,13 +8,20 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apiserver/pkg/quota/v1/generic"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/scale"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/kubernetes/pkg/controller"
 	"k8s.io/kubernetes/pkg/controller/deployment"
+	"k8s.io/kubernetes/pkg/controller/disruption"
+	"k8s.io/kubernetes/pkg/controller/endpointslice"
+	"k8s.io/kubernetes/pkg/controller/job"
 	"k8s.io/kubernetes/pkg/controller/namespace"
 	"k8s.io/kubernetes/pkg/controller/replicaset"
 	"k8s.io/kubernetes/pkg/controller/resourcequota"
@@ -22,8 +29,10 @@ import (
 )
 
 // controllers is the in-process part of kube-controller-manager the
-// harness runs (deployment, replicaset, namespace and resourcequota
-// controllers), plus the pod driver, all sharing one informer factory.
+// harness runs (deployment, replicaset, endpointslice, disruption, job,
+// namespace and resourcequota controllers), plus the pod driver, all sharing
+// one informer factory: enough for Services to get ready endpoints, PDBs an
+// observed status and Jobs to complete, as on a real cluster.
 type controllers struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -76,6 +85,23 @@ func startControllers(ctx context.Context, cfg *rest.Config, node, hostIP string
 		return nil, fmt.Errorf("create the resourcequota controller: %w", err)
 	}
 
+	esc := endpointslice.NewController(runCtx, f.Core().V1().Pods(), f.Core().V1().Services(), f.Core().V1().Nodes(),
+		f.Discovery().V1().EndpointSlices(), 100, client, 0)
+	jc, err := job.NewController(runCtx, client, f.Core().V1().Pods(), f.Batch().V1().Jobs(), nil, nil)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("create the job controller: %w", err)
+	}
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
+	scales, err := scale.NewForConfig(cfg, mapper, dynamic.LegacyAPIPathResolverFunc, scale.NewDiscoveryScaleKindResolver(client.Discovery()))
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("scale client for the disruption controller: %w", err)
+	}
+	pdbc := disruption.NewDisruptionController(runCtx, f.Core().V1().Pods(), f.Policy().V1().PodDisruptionBudgets(),
+		f.Core().V1().ReplicationControllers(), f.Apps().V1().ReplicaSets(), f.Apps().V1().Deployments(),
+		f.Apps().V1().StatefulSets(), client, mapper, scales, client.Discovery())
+
 	c.driver, err = newDriver(client, node, hostIP, tm, f.Core().V1().Pods())
 	if err != nil {
 		cancel()
@@ -97,6 +123,9 @@ func startControllers(ctx context.Context, cfg *rest.Config, node, hostIP string
 	c.wg.Go(func() { dc.Run(runCtx, 5) })
 	c.wg.Go(func() { rsc.Run(runCtx, 5) })
 	c.wg.Go(func() { nsc.Run(runCtx, 2) })
+	c.wg.Go(func() { esc.Run(runCtx, 2) })
+	c.wg.Go(func() { jc.Run(runCtx, 2) })
+	c.wg.Go(func() { pdbc.Run(runCtx, 2) })
 	c.wg.Go(func() { rqc.Run(runCtx, 2) })
 	c.wg.Go(func() { rqc.Sync(runCtx, discover, 30*time.Second) })
 	c.wg.Go(func() { c.driver.run(runCtx, 8) })

@@ -342,8 +342,14 @@ func (d *driver) podStatus(pod *corev1.Pod, rec *podRecord, bound time.Time, cs 
 
 	st.Phase = corev1.PodRunning
 	var unready []string
+	ended, failed := len(cs) > 0, false
 	for _, c := range cs {
-		if c.State.Running == nil && c.LastTerminationState.Terminated == nil {
+		if t := c.State.Terminated; t != nil {
+			failed = failed || t.ExitCode != 0
+		} else {
+			ended = false
+		}
+		if c.State.Running == nil && c.State.Terminated == nil && c.LastTerminationState.Terminated == nil {
 			st.Phase = corev1.PodPending
 		}
 		if !c.Ready {
@@ -352,6 +358,23 @@ func (d *driver) podStatus(pod *corev1.Pod, rec *podRecord, bound time.Time, cs 
 	}
 	sort.Strings(unready)
 	ready := corev1.PodCondition{Type: corev1.PodReady, Status: corev1.ConditionTrue}
+	if ended && pod.Spec.RestartPolicy != corev1.RestartPolicyAlways {
+		// Every container has exited and none will be restarted: the
+		// kubelet ends the pod, as for a Job's pod.
+		st.Phase = corev1.PodSucceeded
+		if failed {
+			st.Phase = corev1.PodFailed
+		}
+		ready = corev1.PodCondition{Type: corev1.PodReady, Status: corev1.ConditionFalse, Reason: "PodCompleted"}
+		containersReady := ready
+		containersReady.Type = corev1.ContainersReady
+		setCondition(st, corev1.PodCondition{Type: corev1.PodReadyToStartContainers, Status: corev1.ConditionFalse}, now)
+		setCondition(st, corev1.PodCondition{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, Reason: "PodCompleted"}, now)
+		setCondition(st, ready, now)
+		setCondition(st, containersReady, now)
+		setCondition(st, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}, now)
+		return st
+	}
 	if len(unready) > 0 {
 		ready = corev1.PodCondition{
 			Type: corev1.PodReady, Status: corev1.ConditionFalse, Reason: "ContainersNotReady",

@@ -47,6 +47,24 @@ type timeline struct {
 // step returns step i, and false when the container has no step i (it has
 // settled). Steps are ordered by time; loops (crash, pull, probe) never end.
 func (tl timeline) step(i int) (step, bool) {
+	if tl.runsToCompletion() {
+		switch tl.sc {
+		case CrashLoop, OOMKilled:
+			if tl.pod.Spec.RestartPolicy == corev1.RestartPolicyNever {
+				code, reason := int32(1), "Error"
+				if tl.sc == OOMKilled {
+					code, reason = 137, "OOMKilled"
+				}
+				return tl.runThenExit(i, tl.tm.cadence, code, reason)
+			}
+		case Ready, Slow, "":
+			ready := tl.tm.ready
+			if tl.sc == Slow {
+				ready = tl.tm.slow
+			}
+			return tl.runThenExit(i, ready/2, 0, "Completed")
+		}
+	}
 	switch tl.sc {
 	case Slow:
 		return tl.startThenReady(i, tl.tm.slow)
@@ -65,6 +83,31 @@ func (tl timeline) step(i int) (step, bool) {
 	default:
 		return tl.startThenReady(i, tl.tm.ready)
 	}
+}
+
+// runsToCompletion reports whether the pod's containers end instead of
+// serving: a Job's pods (restartPolicy Never or OnFailure) run their
+// command and exit, and the kubelet then ends the pod Succeeded or Failed.
+func (tl timeline) runsToCompletion() bool {
+	return tl.pod.Spec.RestartPolicy == corev1.RestartPolicyNever || tl.pod.Spec.RestartPolicy == corev1.RestartPolicyOnFailure
+}
+
+// runThenExit starts the container half way to Ready and lets it exit with
+// exitCode after running for d; the container then stays terminated.
+func (tl timeline) runThenExit(i int, d time.Duration, exitCode int32, reason string) (step, bool) {
+	switch i {
+	case 0:
+		return tl.creating(), true
+	case 1:
+		return step{at: tl.start(), status: tl.running(tl.start(), 0, nil, false), events: tl.started(true)}, true
+	case 2:
+		end := tl.start() + d
+		st := tl.status(0, false)
+		st.ImageID = tl.imageID()
+		st.State = corev1.ContainerState{Terminated: tl.terminated(0, tl.start(), end, exitCode, reason)}
+		return step{at: end, status: st}, true
+	}
+	return step{}, false
 }
 
 // start is when the container first runs: half way to Ready.

@@ -337,24 +337,21 @@ func TestWaitSuperseded(t *testing.T) {
 
 func TestWaitJob(t *testing.T) {
 	t.Parallel()
-	// The harness runs no Job controller: the test writes the status it
-	// would, once the wait is under way.
+	// The real Job controller runs: the pod driver ends a Job's pod
+	// Succeeded (default image) or Failed (a "crashloop" image under
+	// restartPolicy Never), and the controller writes the Job's conditions.
 	for _, tc := range []struct {
-		name   string
-		conds  []batchCondition
-		failed bool
+		name, image string
+		failed      bool
 	}{
-		{name: "complete", conds: []batchCondition{{"SuccessCriteriaMet", "Completed"}, {"Complete", "Completed"}}},
-		{name: "failed", conds: []batchCondition{{"FailureTarget", "BackoffLimitExceeded"}, {"Failed", "BackoffLimitExceeded"}}, failed: true},
+		{name: "complete", image: "example.com/migrate:1"},
+		{name: "failed", image: "example.com/migrate:crashloop", failed: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, ns := cluster(t)
-			objs := apply(t, c.Config(), job(ns, "migrate"))
-			rec := newRecorder(func(e rollout.Event) bool { return e.Reason == status.JobRunning },
-				func() { finishJob(t, c.Client(), ns, "migrate", tc.conds, tc.failed) })
-			rep, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Progress: rec.progress}).Wait(testCtx(t), objs)
-			<-rec.done
+			objs := apply(t, c.Config(), job(ns, "migrate", tc.image))
+			rep, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline}).Wait(testCtx(t), objs)
 			if tc.failed {
 				var fe *rollout.FailedError
 				assert.Assert(t, errors.As(err, &fe), "got %v", err)
@@ -380,11 +377,11 @@ func TestWaitServiceEndpoints(t *testing.T) {
 			Ports:    []corev1.ServicePort{{Name: "http", Port: 80}},
 		},
 	}
+	// The Service first has no endpoint; the real EndpointSlice controller
+	// adds the Deployment's pods as they become ready.
 	objs := apply(t, c.Config(), svc)
-	// No EndpointSlice controller runs in the harness: write the slice it
-	// would, once the wait is under way.
 	rec := newRecorder(func(e rollout.Event) bool { return e.Reason == status.NoReadyEndpoints },
-		func() { endpointSlice(t, c.Client(), ns, "payments-api") })
+		func() { apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:1", 2)) })
 	rep, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline, Progress: rec.progress}).Wait(testCtx(t), objs)
 	<-rec.done
 	assert.NilError(t, err)
