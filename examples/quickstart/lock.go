@@ -30,21 +30,37 @@ const target = "cp312-manylinux_2_36_x86_64"
 type lockResult struct {
 	path string
 	hash string
+	// cleanup removes the temporary directory of a lock written without -o.
+	cleanup func()
 }
 
 // lockStep resolves payments-api's dependencies against the embedded index
 // and writes pylock.payments-api.toml (into -o DIR, or a temporary directory).
 func lockStep(ctx context.Context, o options, s *story) (lockResult, error) {
-	dir := o.outDir
+	dir, cleanup := o.outDir, func() {}
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "payments-api-lock-")
 		if err != nil {
 			return lockResult{}, err
 		}
-		dir = tmp
+		dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return lockResult{}, err
 	}
+	res, err := lockInto(ctx, dir, s)
+	if err != nil {
+		cleanup()
+		return lockResult{}, err
+	}
+	if o.outDir == "" {
+		s.printf("(the lock file is removed at exit; -o DIR keeps it with the manifests)")
+	}
+	res.cleanup = cleanup
+	return res, nil
+}
+
+// lockInto writes pyproject.toml and the lock into dir.
+func lockInto(ctx context.Context, dir string, s *story) (lockResult, error) {
 	pyproject := filepath.Join(dir, "pyproject.toml")
 	if err := os.WriteFile(pyproject, pyprojectTOML, 0o644); err != nil {
 		return lockResult{}, err

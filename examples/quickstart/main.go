@@ -73,6 +73,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer lock.cleanup()
 	objs, err := buildStep(o, lock.hash, story)
 	if err != nil {
 		return err
