@@ -25,9 +25,10 @@ func (e *engine) logs(ctx context.Context, pods []status.PodFailure) []status.Po
 		if p.Container == "" || (len(asked) >= logPods && !asked[p.Pod]) {
 			continue
 		}
-		if p.RestartCount == 0 && p.LastTermination == nil && p.Waiting != "" {
-			// The container never ran (image pull, config error): it has
-			// no log, and the kubelet's reason is already the evidence.
+		if neverRan(*p) {
+			// The container never started: it has no log (the API server
+			// would only answer "waiting to start"), and the kubelet's
+			// reason and message are already the evidence.
 			continue
 		}
 		asked[p.Pod] = true
@@ -44,6 +45,18 @@ func (e *engine) logs(ctx context.Context, pods []status.PodFailure) []status.Po
 		p.Logs = lines
 	}
 	return out
+}
+
+// neverRan reports whether the failing container has not started once.
+func neverRan(p status.PodFailure) bool {
+	if p.RestartCount > 0 || p.LastTermination != nil {
+		return false
+	}
+	switch p.Reason {
+	case status.ImagePullFailed, status.InvalidImageName, status.CreateContainerConfigError:
+		return true
+	}
+	return false
 }
 
 func (e *engine) fetchLogs(ctx context.Context, req LogRequest) ([]string, error) {

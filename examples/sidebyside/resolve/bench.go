@@ -74,6 +74,9 @@ type setResult struct {
 	packages int
 	// Durations of each run; pip is empty when pip did not run.
 	pipCold, oursCold, oursWarm []time.Duration
+	// oursNoCache is a cold resolve that writes no cache at all, as pip
+	// runs with --no-cache-dir: the like-for-like comparison.
+	oursNoCache []time.Duration
 	// oursWarmCPU is the process CPU time (user + system) of each warm
 	// run; nothing else runs in the process then, so on a machine shared
 	// with other work it shows what the resolve itself costs.
@@ -157,6 +160,15 @@ func benchSet(ctx context.Context, cfg config, set string, target wheel.Target, 
 		}
 	} else {
 		res.pipErr = "pip is not available"
+	}
+
+	for i := range cfg.runs {
+		_, d, err := oursOnce(ctx, req, srv.SimpleURL(), "")
+		if err := res.noteOurs(err); err != nil {
+			return res, fmt.Errorf("our cold resolve without a cache: %w", err)
+		}
+		fmt.Fprintf(log, "ours cold run without a cache %d: %s\n", i+1, fmtDuration(d))
+		res.oursNoCache = append(res.oursNoCache, d)
 	}
 
 	cache, err := os.MkdirTemp("", "sidebyside-cache-")

@@ -10,8 +10,10 @@
 //     --no-cache-dir --report … --python-version 3.11 --only-binary=:all:
 //     --platform manylinux2014_x86_64 --target DIR (pip 23 fetches PEP 658
 //     metadata files but still downloads every wheel it selects);
-//   - ours cold: a fresh simpleapi client with an empty cache directory,
-//     then resolve.Resolve for the same target;
+//   - ours cold: a fresh simpleapi client with no on-disk cache (as pip
+//     runs with --no-cache-dir), then resolve.Resolve for the same target —
+//     the like-for-like figure the ratio uses;
+//   - ours cold + cache: the same, filling an empty cache directory;
 //   - ours warm: a fresh client over the on-disk cache the cold runs filled
 //     (pages still fresh by Cache-Control, metadata immutable by hash), then
 //     a whole resolve again — what a second CI run of a lock step costs.
@@ -33,13 +35,11 @@
 // cpu.<set>.warm.pprof; the in-process index server is in the cold ones), for
 // finding where the time goes; -python /nonexistent measures our side only.
 //
-// The jupyter set cannot be resolved from the fixture as it is: every
-// ipykernel release it holds needs jupyter-core>=4.12, and the fixture stops
-// at jupyter-core 4.10.0 (a gap of the source data, see the fixture's
-// README). Both resolvers then report that no solution exists, and the table
-// times that verdict. -synthesize jupyter-core==5.3.1 adds a release with no
-// requirements that fills the gap, the way internal/testindex fills projects
-// that are missing altogether.
+// internal/testindex fills the fixture's gaps (projects referenced without
+// metadata, and newer releases the source data lacks, such as the
+// jupyter-core>=4.12 every ipykernel needs), so all three sets resolve.
+// -synthesize name==version adds a further release with no requirements,
+// for experiments; a set no resolver can solve is timed to the verdict.
 package main
 
 import (

@@ -96,14 +96,19 @@ func writeMachine(w io.Writer, m machine) {
 func writeTable(w io.Writer, runs int, results []setResult) {
 	fmt.Fprintf(w, "%d runs each; median (min). Targets: pip cold / ours cold ≥ %.0f×, ours warm < %s.\n", runs, targetRatio, fmtDuration(targetWarm))
 	fmt.Fprintln(w, "Times are wall clock; \"ours warm CPU\" is the process's user+system CPU time per warm resolve.")
+	fmt.Fprintln(w, "\"ours cold\" writes no cache, as pip runs with --no-cache-dir (the ratio uses it); \"ours cold + cache\" also fills the on-disk cache the warm runs read.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| root set | packages | pip cold | ours cold | ours warm | ours warm CPU | pip cold / ours cold | ours warm vs 50 ms |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| root set | packages | pip cold | ours cold | ours cold + cache | ours warm | ours warm CPU | pip cold / ours cold | ours warm vs 50 ms |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range results {
+		cold := r.oursNoCache
+		if len(cold) == 0 {
+			cold = r.oursCold
+		}
 		pip, ratio := "n/a", "n/a"
 		if len(r.pipCold) > 0 {
 			pip = fmtStat(r.pipCold)
-			x := float64(median(r.pipCold)) / float64(median(r.oursCold))
+			x := float64(median(r.pipCold)) / float64(median(cold))
 			ratio = fmt.Sprintf("%.0f× (%s)", x, verdict(x >= targetRatio))
 		}
 		warm := fmt.Sprintf("%s (%s)", fmtDuration(median(r.oursWarm)), verdict(median(r.oursWarm) < targetWarm))
@@ -115,8 +120,8 @@ func writeTable(w io.Writer, runs int, results []setResult) {
 		if len(r.oursWarmCPU) > 0 {
 			cpu = fmtStat(r.oursWarmCPU)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			r.name, pkgs, pip, fmtStat(r.oursCold), fmtStat(r.oursWarm), cpu, ratio, warm)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			r.name, pkgs, pip, fmtStat(cold), fmtStat(r.oursCold), fmtStat(r.oursWarm), cpu, ratio, warm)
 	}
 	for _, r := range results {
 		if len(r.synthesized) > 0 {

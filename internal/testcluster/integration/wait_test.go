@@ -108,15 +108,17 @@ func TestWaitFailsFast(t *testing.T) {
 		events    bool
 		restarts  bool
 		exited    bool
+		// noLogs: the container never started, so no log is fetched.
+		noLogs bool
 	}{
 		{scenario: "crashloop", reason: status.PodCrashLooping, container: true, events: true, restarts: true, exited: true},
 		// An OOM kill fails at once, without waiting for restarts.
 		{scenario: "oomkilled", reason: status.OOMKilled, container: true, exited: true},
 		// The pull failure is reported at the first ErrImagePull status,
 		// which may come before the kubelet's event.
-		{scenario: "imagepull", reason: status.ImagePullFailed, container: true},
-		{scenario: "invalidimage", reason: status.InvalidImageName, container: true},
-		{scenario: "configerror", reason: status.CreateContainerConfigError, container: true},
+		{scenario: "imagepull", reason: status.ImagePullFailed, container: true, noLogs: true},
+		{scenario: "invalidimage", reason: status.InvalidImageName, container: true, noLogs: true},
+		{scenario: "configerror", reason: status.CreateContainerConfigError, container: true, noLogs: true},
 		{scenario: "readinessfail", reason: status.ReadinessFailing, container: true, events: true},
 		{scenario: "unschedulable", reason: status.Unschedulable, events: true},
 	} {
@@ -143,7 +145,11 @@ func TestWaitFailsFast(t *testing.T) {
 			assert.Equal(t, pf.Reason, tc.reason)
 			if tc.container {
 				assert.Equal(t, pf.Container, "app")
-				assert.Check(t, len(pf.Logs) > 0, "no log lines")
+				if tc.noLogs {
+					assert.Check(t, len(pf.Logs) == 0, "log lines for a container that never ran: %q", pf.Logs)
+				} else {
+					assert.Check(t, len(pf.Logs) > 0, "no log lines")
+				}
 			}
 			if tc.events {
 				assert.Check(t, len(pf.Events) > 0, "no Warning events")
