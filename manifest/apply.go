@@ -142,6 +142,17 @@ func (r *ApplyResult) RuntimeObjects() []runtime.Object {
 	return out
 }
 
+// Unstructured returns the applied objects as the API server returned them,
+// with their metadata.generation: the input rollout.Wait takes, so that the
+// wait starts from this write.
+func (r *ApplyResult) Unstructured() []*unstructured.Unstructured {
+	out := make([]*unstructured.Unstructured, len(r.Objects))
+	for i, a := range r.Objects {
+		out[i] = a.Object
+	}
+	return out
+}
+
 // Applier applies objects through a dynamic client, resolving kinds to
 // resources with a RESTMapper. NewApplier builds one from a rest.Config;
 // tests can assemble one from fakes.

@@ -451,3 +451,15 @@ func TestWithoutZeroStructs(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Assert(t, same == runtime.Object(u))
 }
+
+func TestApplyResultUnstructured(t *testing.T) {
+	a := &unstructured.Unstructured{}
+	a.SetName("a")
+	b := &unstructured.Unstructured{}
+	b.SetName("b")
+	r := &ApplyResult{Objects: []Applied{{Object: a}, {Object: b}}}
+	got := r.Unstructured()
+	assert.Equal(t, len(got), 2)
+	assert.Equal(t, got[0], a)
+	assert.Equal(t, got[1], b)
+}

@@ -127,11 +127,9 @@ func applyAndWait(ctx context.Context, cfg *rest.Config, objs []runtime.Object, 
 	if err != nil {
 		return revision{}, err
 	}
-	var waitFor []*unstructured.Unstructured
 	var rev revision
 	for _, a := range res.Objects {
 		s.printf("%s", a.String())
-		waitFor = append(waitFor, a.Object)
 		if a.Object.GetKind() == "Deployment" {
 			st, err := manifest.ReadStamp(a.Object)
 			if err == nil {
@@ -139,7 +137,7 @@ func applyAndWait(ctx context.Context, cfg *rest.Config, objs []runtime.Object, 
 			}
 		}
 	}
-	_, err = rollout.Wait(ctx, cfg, waitFor, waitOptions(o, s))
+	_, err = rollout.Wait(ctx, cfg, res.Unstructured(), waitOptions(o, s))
 	return rev, err
 }
 
