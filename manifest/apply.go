@@ -1,25 +1,3 @@
-// # Applying
-//
-// Apply sends objects to a cluster with server-side apply under a stable
-// field manager ("pydeploy" unless ApplyOptions.FieldManager says
-// otherwise), in the order Render writes them, so Namespaces and
-// CustomResourceDefinitions exist before what lives in them. Each object is
-// sent as exactly the content Render would write: no status, no
-// server-populated metadata, and none of the empty objects ("strategy: {}")
-// that zero-valued struct fields of typed Go objects would otherwise make the
-// field manager own. Namespaced objects without a namespace
-// get ApplyOptions.Namespace ("default" when empty); cluster-scoped objects,
-// as the cluster's RESTMapper tells them apart, must not carry one.
-//
-// ApplyOptions.DryRun asks the API server to run admission and defaulting
-// without persisting anything; ApplyOptions.Diff adds, per object, a unified
-// diff of the live object against what the server returned, with
-// server-populated noise stripped. Every object comes back in ApplyResult
-// with its action (created, configured, unchanged) and the generation the
-// server assigned, ready for rollout.Wait. Failures are *ApplyError values
-// that name the object; a field-ownership conflict lists the conflicting
-// managers and fields.
-
 package manifest
 
 import (

@@ -67,4 +67,21 @@
 //
 // Goroutines a Wait starts carry the pprof label ProfileLabel and are all
 // stopped before it returns.
+//
+// # History and undo
+//
+// History lists a Deployment's revisions as `kubectl rollout history` does
+// (the deployment.kubernetes.io/revision and kubernetes.io/change-cause
+// annotations of its ReplicaSets), with each revision's pod template and
+// version stamp. Undo follows `kubectl rollout undo`: it refuses a paused
+// Deployment, skips when the template already matches (ignoring
+// pod-template-hash), and otherwise replaces the pod template and the
+// annotations with the chosen ReplicaSet's. Because the deployment
+// controller copies a Deployment's annotations onto its ReplicaSets, the
+// pydeploy.io/* stamp comes back with the template: the rolled-back
+// revision is the exact earlier environment (git SHA, image, lock hash).
+// The patch is recorded under the field manager UndoFieldManager, so the
+// next release applied with manifest.Apply must set Force to take those
+// fields back. Undo returns the patched Deployment, whose generation Wait
+// gates on.
 package rollout
