@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	host "github.com/pydeploy/pydeploy/examples/internal/machine"
 	"io"
 	"os"
 	"os/exec"
@@ -62,7 +63,7 @@ func bench(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 		results = append(results, r)
 	}
-	fmt.Fprintf(stdout, "\nload average after the runs: %s\n\n", loadAverage())
+	fmt.Fprintf(stdout, "\nload average after the runs: %s\n\n", host.LoadAverage())
 	writeTable(stdout, cfg.runs, results)
 	writeComparison(stdout, results)
 	return nil

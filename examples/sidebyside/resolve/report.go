@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
+	host "github.com/pydeploy/pydeploy/examples/internal/machine"
 	"io"
-	"os"
 	"os/exec"
 	"runtime"
 	"slices"
@@ -29,12 +28,12 @@ type machine struct {
 
 func probeMachine(ctx context.Context, python string) machine {
 	m := machine{
-		cpu:       cpuModel(),
+		cpu:       host.CPUModel(),
 		cores:     runtime.NumCPU(),
 		maxProcs:  runtime.GOMAXPROCS(0),
 		goVersion: runtime.Version(),
 		osArch:    runtime.GOOS + "/" + runtime.GOARCH,
-		load:      loadAverage(),
+		load:      host.LoadAverage(),
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -49,36 +48,6 @@ func probeMachine(ctx context.Context, python string) machine {
 	// "pip 23.2.1 from /…/site-packages/pip (python 3.11)"
 	m.pip, _, _ = strings.Cut(strings.TrimSpace(string(out)), " from ")
 	return m
-}
-
-// cpuModel is the first "model name" of /proc/cpuinfo, or "unknown".
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown (" + runtime.GOARCH + ")"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown (" + runtime.GOARCH + ")"
-}
-
-// loadAverage is the 1, 5 and 15 minute load of /proc/loadavg, or "unknown".
-func loadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func writeMachine(w io.Writer, m machine) {

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
+	host "github.com/pydeploy/pydeploy/examples/internal/machine"
 	"io"
-	"os"
 	"os/exec"
 	"runtime"
 	"slices"
@@ -24,8 +23,8 @@ type machine struct {
 }
 
 func probeMachine(ctx context.Context, kubectl string, withKubectl bool) machine {
-	m := machine{cpu: cpuModel(), cores: runtime.NumCPU(), osArch: runtime.GOOS + "/" + runtime.GOARCH,
-		goVersion: runtime.Version(), kubectl: "not found", load: loadAverage()}
+	m := machine{cpu: host.CPUModel(), cores: runtime.NumCPU(), osArch: runtime.GOOS + "/" + runtime.GOARCH,
+		goVersion: runtime.Version(), kubectl: "not found", load: host.LoadAverage()}
 	if withKubectl {
 		out, err := exec.CommandContext(ctx, kubectl, "version", "--client").CombinedOutput()
 		if err != nil {
@@ -35,36 +34,6 @@ func probeMachine(ctx context.Context, kubectl string, withKubectl bool) machine
 		}
 	}
 	return m
-}
-
-// cpuModel is the first "model name" of /proc/cpuinfo, or "unknown".
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown (" + runtime.GOARCH + ")"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown (" + runtime.GOARCH + ")"
-}
-
-// loadAverage is the 1, 5 and 15 minute load of /proc/loadavg, or "unknown".
-func loadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func writeMachine(w io.Writer, m machine) {
