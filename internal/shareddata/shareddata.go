@@ -9,9 +9,11 @@
 package shareddata
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -53,4 +55,49 @@ func Dir(tb testing.TB, sub string) string {
 	}
 	tb.Skipf("shared test data %q not found (%v); it lives in ../shared/testdata next to the clone", sub, err)
 	return ""
+}
+
+// caseTable is one table of packaging/cases.json (see its README): the
+// parametrize tables of pypa/packaging's test suite.
+type caseTable struct {
+	Argnames []string          `json:"argnames"`
+	Rows     []json.RawMessage `json:"rows"`
+}
+
+var (
+	casesOnce sync.Once
+	cases     map[string]caseTable
+	casesErr  error
+)
+
+// CaseRows returns the rows of one table of packaging/cases.json, read once
+// per test binary. A missing file skips (or, in CI, fails) like Dir; a
+// missing or empty table fails the test.
+func CaseRows(tb testing.TB, table string) []json.RawMessage {
+	tb.Helper()
+	_, rows := CaseTable(tb, table)
+	return rows
+}
+
+// CaseTable is CaseRows with the table's argument names: a table with one
+// name has bare values as rows, the others arrays of that many fields.
+func CaseTable(tb testing.TB, table string) (argnames []string, rows []json.RawMessage) {
+	tb.Helper()
+	path := Dir(tb, "packaging/cases.json")
+	casesOnce.Do(func() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			casesErr = err
+			return
+		}
+		casesErr = json.Unmarshal(data, &cases)
+	})
+	if casesErr != nil {
+		tb.Fatalf("reading %s: %v", path, casesErr)
+	}
+	tab, ok := cases[table]
+	if !ok || len(tab.Rows) == 0 {
+		tb.Fatalf("%s has no rows for %q", path, table)
+	}
+	return tab.Argnames, tab.Rows
 }

@@ -2,50 +2,20 @@ package pep440
 
 import (
 	"encoding/json"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/pydeploy/pydeploy/internal/shareddata"
 )
 
-// caseTable is one table of ../shared/testdata/packaging/cases.json (the
-// parametrize tables of pypa/packaging's test suite).
-type caseTable struct {
-	Source   string            `json:"source"`
-	Argnames []string          `json:"argnames"`
-	Rows     []json.RawMessage `json:"rows"`
-}
-
-var (
-	casesOnce sync.Once
-	cases     map[string]caseTable
-	casesErr  error
-)
-
-// loadTable returns the rows of the named table, each split into its fields
-// (a single-field table has bare values as rows).
+// loadTable returns the rows of the named table of packaging/cases.json,
+// each split into its fields (a single-field table has bare values as rows).
 func loadTable(t *testing.T, name string) [][]json.RawMessage {
 	t.Helper()
-	path := shareddata.Dir(t, "packaging/cases.json")
-	casesOnce.Do(func() {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			casesErr = err
-			return
-		}
-		casesErr = json.Unmarshal(data, &cases)
-	})
-	if casesErr != nil {
-		t.Fatalf("reading %s: %v", path, casesErr)
-	}
-	tab, ok := cases[name]
-	if !ok {
-		t.Fatalf("table %q not found in %s", name, path)
-	}
-	if len(tab.Rows) == 0 {
-		t.Fatalf("table %q has no rows", name)
-	}
+	argnames, rows := shareddata.CaseTable(t, name)
+	tab := struct {
+		Argnames []string
+		Rows     []json.RawMessage
+	}{argnames, rows}
 	out := make([][]json.RawMessage, len(tab.Rows))
 	for i, raw := range tab.Rows {
 		if len(tab.Argnames) == 1 {

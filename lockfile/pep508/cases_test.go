@@ -2,46 +2,16 @@ package pep508
 
 import (
 	"encoding/json"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/pydeploy/pydeploy/internal/shareddata"
 )
 
-// caseTable is one table of packaging/cases.json (see its README).
-type caseTable struct {
-	Argnames []string          `json:"argnames"`
-	Rows     []json.RawMessage `json:"rows"`
-}
-
-var (
-	casesOnce sync.Once
-	cases     map[string]caseTable
-	casesErr  error
-)
-
-// loadTable returns the rows of one table; tests skip when the shared data
-// is absent outside CI.
+// loadTable returns the rows of one table of packaging/cases.json; tests
+// skip when the shared data is absent outside CI.
 func loadTable(t *testing.T, key string) []json.RawMessage {
 	t.Helper()
-	path := shareddata.Dir(t, "packaging/cases.json")
-	casesOnce.Do(func() {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			casesErr = err
-			return
-		}
-		casesErr = json.Unmarshal(data, &cases)
-	})
-	if casesErr != nil {
-		t.Fatalf("reading cases.json: %v", casesErr)
-	}
-	tab, ok := cases[key]
-	if !ok || len(tab.Rows) == 0 {
-		t.Fatalf("cases.json has no rows for %q", key)
-	}
-	return tab.Rows
+	return shareddata.CaseRows(t, key)
 }
 
 // strings1 decodes a table whose rows are bare strings.
