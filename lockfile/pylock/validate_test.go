@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"unicode"
@@ -89,24 +88,10 @@ func TestValidationErrorListsEveryProblem(t *testing.T) {
 	assert.ErrorContains(t, err, "packages[1].archive.hashes: at least one hash must be provided")
 }
 
-type cases map[string]struct {
-	Rows []json.RawMessage `json:"rows"`
-}
-
-func loadCases(t *testing.T) cases {
-	t.Helper()
-	data, err := os.ReadFile(shareddata.Dir(t, "packaging/cases.json"))
-	assert.NilError(t, err)
-	var c cases
-	assert.NilError(t, json.Unmarshal(data, &c))
-	return c
-}
-
 func TestPackagingCases(t *testing.T) {
 	t.Parallel()
-	c := loadCases(t)
 	t.Run("pylock_file_name", func(t *testing.T) {
-		for _, raw := range c["pylock_file_name"].Rows {
+		for _, raw := range shareddata.CaseRows(t, "pylock_file_name") {
 			var row [2]any
 			assert.NilError(t, json.Unmarshal(raw, &row))
 			_, err := ParseFileName(row[0].(string))
@@ -117,7 +102,7 @@ func TestPackagingCases(t *testing.T) {
 		return fmt.Sprintf("lock-version = %q\ncreated-by = \"pip\"\npackages = []\n", v)
 	}
 	t.Run("pylock_version_supported", func(t *testing.T) {
-		for _, raw := range c["pylock_version_supported"].Rows {
+		for _, raw := range shareddata.CaseRows(t, "pylock_version_supported") {
 			var v string
 			assert.NilError(t, json.Unmarshal(raw, &v))
 			l, err := Unmarshal([]byte(versionDoc(v)))
@@ -126,7 +111,7 @@ func TestPackagingCases(t *testing.T) {
 		}
 	})
 	t.Run("pylock_version_unsupported", func(t *testing.T) {
-		for _, raw := range c["pylock_version_unsupported"].Rows {
+		for _, raw := range shareddata.CaseRows(t, "pylock_version_unsupported") {
 			var v string
 			assert.NilError(t, json.Unmarshal(raw, &v))
 			_, err := Unmarshal([]byte(versionDoc(v)))
@@ -136,7 +121,7 @@ func TestPackagingCases(t *testing.T) {
 		}
 	})
 	t.Run("pylock_hash_validation", func(t *testing.T) {
-		rows := c["pylock_hash_validation"].Rows
+		rows := shareddata.CaseRows(t, "pylock_hash_validation")
 		assert.Assert(t, len(rows) > 0)
 		for _, raw := range rows {
 			var row [2]json.RawMessage
