@@ -26,7 +26,9 @@ var shared struct {
 
 // Main runs the tests of m, to be called from TestMain; tests get one
 // control plane, started on the first call of Shared and stopped after the
-// last test. It returns the exit code for os.Exit.
+// last test. When the tests passed it then checks, with VerifyNoLeaks, that
+// no goroutine was left behind, and fails the run if one was. It returns
+// the exit code for os.Exit.
 //
 //	func TestMain(m *testing.M) { os.Exit(testcluster.Main(m, testcluster.Options{})) }
 func Main(m *testing.M, opts Options) int {
@@ -46,6 +48,12 @@ func Main(m *testing.M, opts Options) int {
 		shared.cluster = nil
 	}
 	shared.inMain = false
+	if code == 0 {
+		if err := VerifyNoLeaks(); err != nil {
+			fmt.Fprintf(os.Stderr, "testcluster: goroutines left after the control plane stopped: %v\n", err)
+			code = 1
+		}
+	}
 	return code
 }
 
