@@ -36,10 +36,10 @@ func Example() {
 	fmt.Println("startup failureThreshold:", c.StartupProbe.FailureThreshold)
 	// Output:
 	// ServiceAccount
+	// NetworkPolicy
 	// Service
 	// Deployment
 	// PodDisruptionBudget
-	// NetworkPolicy
 	// gunicorn --bind 0.0.0.0:8000 --workers 4 --threads 1 --timeout 30 --graceful-timeout 30 --worker-tmp-dir /tmp payments.wsgi:application
 	// grace: 40 preStop sleep: 5
 	// readiness: /health/ready on http
