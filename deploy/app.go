@@ -320,7 +320,10 @@ func (a App) WithArgs(argv ...string) App { return a.WithServer(Args(argv...)) }
 // that need a newer version (native sidecars below 1.29, CronJob time zones
 // below 1.27) under kubernetes.version. Versions older than
 // MinKubernetesVersion are refused.
-func (a App) WithKubernetesVersion(v string) App { a.kubeVersion = v; return a.use("WithKubernetesVersion") }
+func (a App) WithKubernetesVersion(v string) App {
+	a.kubeVersion = v
+	return a.use("WithKubernetesVersion")
+}
 
 // WithPort sets the container port the web server binds (default 8000) and
 // its name (default "http"); probes and the Service target it by name. Web

@@ -16,7 +16,7 @@ func TestBuilderProbe(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		b Builder
+		b    Builder
 		want *corev1.Probe
 	}{
 		{
@@ -121,7 +121,7 @@ func TestStartup(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name             string
-		b Builder
+		b                Builder
 		boot             time.Duration
 		period, failures int32
 	}{
