@@ -67,15 +67,15 @@ func (b *builder) networkPolicy(name string, podLabels map[string]string, ports 
 	return np
 }
 
-// podPorts lists the named ports of every container of the pod.
+// podPorts lists the named ports of the pod's main containers, which the
+// NetworkPolicy admits. Sidecars' ports (a proxy's health port) are for
+// kubelet and localhost, not for other pods.
 func podPorts(ps *corev1.PodSpec) []corev1.ContainerPort {
 	var out []corev1.ContainerPort
-	for _, cs := range [][]corev1.Container{ps.Containers, ps.InitContainers} {
-		for _, c := range cs {
-			for _, p := range c.Ports {
-				if p.Name != "" {
-					out = append(out, p)
-				}
+	for _, c := range ps.Containers {
+		for _, p := range c.Ports {
+			if p.Name != "" {
+				out = append(out, p)
 			}
 		}
 	}
