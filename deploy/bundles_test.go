@@ -45,7 +45,7 @@ func djangoWeb() deploy.App {
 		WithServer(deploy.Gunicorn("shop.wsgi:application").WithWorkers(4).WithThreads(4)).
 		WithReplicas(3).
 		WithDjango("shop-web.shop.svc").
-		WithLiveness(probe.HTTPGet("/health/live", intstr.FromString("http")).WithPeriod(20 * time.Second).WithTimeout(5 * time.Second)).
+		WithLiveness(probe.HTTPGet("/health/live", intstr.FromString("http")).WithPeriod(20*time.Second).WithTimeout(5*time.Second)).
 		WithEnv("DJANGO_SETTINGS_MODULE", "shop.settings.production").
 		WithEnvFromSecret("DATABASE_URL", "shop-db", "url").
 		WithMigration(deploy.NewMigration("python", "manage.py", "migrate", "--noinput")).
