@@ -213,11 +213,14 @@ func (b *builder) quantity(s string, fld *field.Path, missing CheckID) (resource
 type resourceSpec struct {
 	cpuRequest, cpuLimit, memRequest, memLimit string
 	ephemeral                                  bool
+	// app: the app container, which the emptyDirs and WithEphemeralStorage
+	// size; other containers get the headroom only.
+	app bool
 }
 
 func (b *builder) appResources() resourceSpec {
 	a := b.app
-	r := resourceSpec{cpuRequest: a.cpuRequest, cpuLimit: a.cpuLimit, memRequest: a.memRequest, memLimit: a.memLimit, ephemeral: !a.noEphemeral}
+	r := resourceSpec{cpuRequest: a.cpuRequest, cpuLimit: a.cpuLimit, memRequest: a.memRequest, memLimit: a.memLimit, ephemeral: !a.noEphemeral, app: true}
 	if cpu, memReq, memLim, ok := a.server.sizing(); ok {
 		if !a.cpuSet {
 			r.cpuRequest = cpu
@@ -247,7 +250,12 @@ func (b *builder) resources(rs resourceSpec, fld *field.Path) corev1.ResourceReq
 	set(r.Limits, corev1.ResourceCPU, rs.cpuLimit, fld.Child("limits"), "")
 	set(r.Requests, corev1.ResourceMemory, rs.memRequest, fld.Child("requests"), CheckMemory)
 	set(r.Limits, corev1.ResourceMemory, rs.memLimit, fld.Child("limits"), CheckMemory)
-	if rs.ephemeral {
+	switch {
+	case !rs.ephemeral:
+	case !rs.app:
+		r.Requests[corev1.ResourceEphemeralStorage] = resource.MustParse(ephemeralRequestHeadroom)
+		r.Limits[corev1.ResourceEphemeralStorage] = resource.MustParse(ephemeralLimitHeadroom)
+	default:
 		if a.ephExplicit {
 			set(r.Requests, corev1.ResourceEphemeralStorage, a.ephRequest, fld.Child("requests"), CheckEphemeralStorage)
 			set(r.Limits, corev1.ResourceEphemeralStorage, a.ephLimit, fld.Child("limits"), CheckEphemeralStorage)

@@ -25,7 +25,9 @@ const (
 // is a value; With* methods return a modified copy.
 //
 // A Container gets the app's restricted security context, the shared /tmp
-// emptyDir and its ephemeral-storage sizing unless told otherwise, and
+// emptyDir mounted, an ephemeral-storage request and limit of 64Mi / 256Mi
+// for its logs and writes (the shared /tmp counts on the app container;
+// WithoutEphemeralStorage drops them for every container), and
 // DefaultContainerCPURequest / DefaultContainerMemoryRequest /
 // DefaultContainerMemoryLimit. An empty image means the app's image (an
 // init container running "python manage.py collectstatic", say).

@@ -51,7 +51,7 @@ func TestRenderOnlyPassesStrictParseAndSchema(t *testing.T) {
 		assert.NilError(t, deploy.ValidateStructure(o))
 		kinds = append(kinds, o.GetObjectKind().GroupVersionKind().Kind)
 	}
-	assert.DeepEqual(t, kinds, []string{"ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "NetworkPolicy"})
+	assert.DeepEqual(t, kinds, []string{"ServiceAccount", "NetworkPolicy", "Service", "Deployment", "PodDisruptionBudget"})
 	for _, o := range objs {
 		st, err := manifest.ReadStamp(o)
 		assert.NilError(t, err)
