@@ -201,7 +201,7 @@ var checkList = []Check{
 		"Drop the option, or use the one the message names.", "P1"},
 	{CheckResourceSizing, SeverityWarning, "An explicit memory or CPU limit is not below the estimate for the server's workers x threads.", nil, nil, nil,
 		"Raise WithMemory/WithCPULimit, or drop them to get the derived sizing.", "D7"},
-	{CheckKubernetesVersion, SeverityError, "No field is newer than the target Kubernetes version (preStop sleep 1.30, native sidecars 1.29, matchLabelKeys, unhealthyPodEvictionPolicy and CronJob timeZone 1.27).", nil, nil, nil,
+	{CheckKubernetesVersion, SeverityError, "No field is newer than the target Kubernetes version (preStop sleep 1.30, native sidecars 1.29, matchLabelKeys, unhealthyPodEvictionPolicy and CronJob timeZone 1.27, gRPC probes 1.24).", nil, nil, nil,
 		"Raise WithKubernetesVersion / ValidateOptions.KubernetesVersion, or drop the field.", "D12"},
 	{CheckJobSpec, SeverityError, "Job numbers are valid: backoffLimit, completions, parallelism and ttlSecondsAfterFinished non-negative, activeDeadlineSeconds positive.", nil, nil, nil,
 		"Use WithBackoffLimit, WithActiveDeadline and WithTTLAfterFinished with valid values.", ""},

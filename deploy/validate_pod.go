@@ -503,6 +503,16 @@ func (v *validator) checkPodVersion(it *item, ps *corev1.PodSpec, pf *field.Path
 		if pc.role == roleSidecar && v.minor < featureSidecars.since {
 			v.add(it, CheckKubernetesVersion, field.Forbidden(pc.fld.Child("restartPolicy"), featureSidecars.detail(v.minor)))
 		}
+		if v.minor < featureGRPCProbe.since {
+			for _, p := range []struct {
+				name string
+				p    *corev1.Probe
+			}{{"readinessProbe", pc.c.ReadinessProbe}, {"livenessProbe", pc.c.LivenessProbe}, {"startupProbe", pc.c.StartupProbe}} {
+				if p.p != nil && p.p.GRPC != nil {
+					v.add(it, CheckKubernetesVersion, field.Forbidden(pc.fld.Child(p.name, "grpc"), featureGRPCProbe.detail(v.minor)))
+				}
+			}
+		}
 		if lc := pc.c.Lifecycle; lc != nil && v.minor < featurePreStopSleep.since {
 			for _, h := range []struct {
 				name string

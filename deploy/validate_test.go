@@ -14,6 +14,7 @@ import (
 
 	"github.com/pydeploy/pydeploy/deploy"
 	"github.com/pydeploy/pydeploy/manifest"
+	"github.com/pydeploy/pydeploy/probe"
 )
 
 func validateErr(t *testing.T, objs ...runtime.Object) (*deploy.ValidationError, []deploy.Problem) {
@@ -216,6 +217,8 @@ func TestValidate_KubernetesVersion(t *testing.T) {
 	ve = buildErr(t, fastAPIWithSidecar().WithKubernetesVersion("1.28"))
 	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckKubernetesVersion})
 	assert.ErrorContains(t, ve, "native sidecars (init containers with restartPolicy Always) needs Kubernetes 1.29 or newer")
+	ve = buildErr(t, web().WithKubernetesVersion("1.23").WithLiveness(probe.GRPC(8000)))
+	assert.ErrorContains(t, ve, "livenessProbe.grpc: Forbidden: gRPC probes needs Kubernetes 1.24 or newer")
 	ve = buildErr(t, nightlyReport().WithKubernetesVersion("1.25"))
 	assert.ErrorContains(t, ve, "CronJob timeZone needs Kubernetes 1.27 or newer")
 

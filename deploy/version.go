@@ -41,6 +41,8 @@ var (
 		"SidecarContainers: beta and on by default in 1.29, GA in 1.33"}
 	featureCronJobTimeZone = feature{"CronJob timeZone", 27,
 		"CronJobTimeZone: GA in 1.27"}
+	featureGRPCProbe = feature{"gRPC probes", 24,
+		"GRPCContainerProbe: beta and on by default in 1.24, GA in 1.27"}
 )
 
 // kubeMinor parses a target version such as "1.30", "v1.30" or "1.30.2"
