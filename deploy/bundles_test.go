@@ -10,6 +10,8 @@ import (
 	"gotest.tools/v3/assert"
 	"gotest.tools/v3/golden"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/pydeploy/pydeploy/deploy"
@@ -139,7 +141,7 @@ func TestGolden_Bundles(t *testing.T) {
 
 			parsed, err := manifest.Parse(bytes.NewReader(out), manifest.ParseOptions{})
 			assert.NilError(t, err, "strict parse")
-			assert.Equal(t, len(parsed), len(b.Objects()))
+			assert.DeepEqual(t, identities(parsed), identities(b.Objects())) // Objects is in Render's order
 			for _, o := range parsed {
 				if o.GetObjectKind().GroupVersionKind().Group == "gateway.networking.k8s.io" {
 					continue
@@ -201,6 +203,14 @@ func TestBundles_Shapes(t *testing.T) {
 	assert.Equal(t, string(cj.CronJob.Spec.ConcurrencyPolicy), "Forbid")
 	assert.Equal(t, *cj.CronJob.Spec.JobTemplate.Spec.ActiveDeadlineSeconds, int64(1800))
 	assert.Equal(t, cj.CronJob.Spec.JobTemplate.Spec.Template.Spec.RestartPolicy, corev1.RestartPolicyNever)
+}
+
+func identities(objs []runtime.Object) []string {
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		out[i] = o.GetObjectKind().GroupVersionKind().Kind + "/" + o.(metav1.Object).GetName()
+	}
+	return out
 }
 
 func selectsLabels(sel, labels map[string]string) bool {

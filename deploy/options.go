@@ -68,7 +68,6 @@ var conflicts = [][2]string{
 	{"WithBootTime", "WithoutStartupProbe"},
 	{"WithCPU", "WithoutCPURequest"},
 	{"WithServiceAccountName", "WithoutServiceAccount"},
-	{"WithAutoscaling", "WithReplicas"},
 	{"WithTopologySpread", "WithoutSpread"},
 }
 

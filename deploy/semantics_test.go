@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"bytes"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/pydeploy/pydeploy/deploy"
+	"github.com/pydeploy/pydeploy/manifest"
 	"github.com/pydeploy/pydeploy/probe"
 )
 
@@ -130,9 +132,21 @@ func TestSemantics_ExposureAndAutoscaling(t *testing.T) {
 	assert.Equal(t, b.HorizontalPodAutoscaler.Spec.Metrics[1].Resource.Name, corev1.ResourceMemory)
 	assert.Equal(t, *b.HorizontalPodAutoscaler.Spec.Behavior.ScaleDown.StabilizationWindowSeconds, int32(600))
 	assert.Assert(t, b.Deployment.Spec.Replicas == nil)
-	// Validate converts the HTTPRoute and checks it against the Service.
+	// Validate converts the HTTPRoute and checks it against the Service,
+	// typed or parsed from YAML (then unstructured).
 	_, err := deploy.Validate(b.Objects()...)
 	assert.NilError(t, err)
+	out, err := manifest.RenderBytes(b.Objects()...)
+	assert.NilError(t, err)
+	parsed, err := manifest.Parse(bytes.NewReader(out), manifest.ParseOptions{})
+	assert.NilError(t, err)
+	_, err = deploy.Validate(parsed...)
+	assert.NilError(t, err)
+	typo := bytes.Replace(out, []byte("backendRefs:"), []byte("backendRef:"), 1)
+	parsed, err = manifest.Parse(bytes.NewReader(typo), manifest.ParseOptions{AllowUnknownFields: true})
+	assert.NilError(t, err)
+	_, err = deploy.Validate(parsed...)
+	assert.ErrorContains(t, err, `unknown field "spec.rules[0].backendRef"`)
 	bad := r.DeepCopy()
 	bad.Spec.Rules[0].BackendRefs[0].Port = ptr(int32(8080))
 	bad.Spec.ParentRefs = nil

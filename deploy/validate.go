@@ -107,8 +107,6 @@ type podRef struct {
 	replicas   int32                 // effective: the HPA's minimum when autoscaled
 	scalable   bool                  // Deployment or StatefulSet
 	replicasOf *int32                // spec.replicas as written
-	services   []*item               // Services selecting the pods
-	restart    []corev1.RestartPolicy
 }
 
 type validator struct {

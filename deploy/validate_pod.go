@@ -60,7 +60,6 @@ func podContainers(ps *corev1.PodSpec, pf *field.Path) []podContainer {
 // any, a bare Pod).
 func (v *validator) checkPod(it *item, allowed ...corev1.RestartPolicy) {
 	ps, pf := it.pod.spec, it.pod.specPath
-	it.pod.restart = allowed
 	switch {
 	case len(allowed) == 0:
 	case ps.RestartPolicy == "" && !slices.Contains(allowed, corev1.RestartPolicyAlways):

@@ -69,7 +69,8 @@ func (v *validator) checkService(it *item, s *corev1.Service) {
 	}
 }
 
-// configMapKey is a ConfigMap key (validation.IsConfigMapKey).
+// checkConfigMap checks a ConfigMap's keys (validation.IsConfigMapKey), that
+// no key is in both data and binaryData, and its size (1 MiB).
 func (v *validator) checkConfigMap(it *item, cm *corev1.ConfigMap) {
 	size := 0
 	for _, k := range sortedKeys(cm.Data) {
@@ -226,7 +227,6 @@ func (v *validator) relateServices() {
 			continue
 		}
 		for _, w := range selected {
-			w.pod.services = append(w.pod.services, it)
 			v.checkTargetPorts(it, s, w)
 			if d, ok := w.obj.(*appsv1.Deployment); ok && d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
 				v.add(w, CheckStrategy, field.Invalid(field.NewPath("spec", "strategy", "type"), d.Spec.Strategy.Type,
@@ -466,7 +466,8 @@ func serviceHasPort(svc *corev1.Service, name string, number int32) bool {
 	})
 }
 
-// configMapHashed matches a kustomize-style generated name for base.
+// generatedFrom reports whether name is base with a kustomize-style hash
+// suffix ("-" and 10 characters).
 func generatedFrom(name, base string) bool {
 	return len(name) == len(base)+11 && name[:len(base)] == base && hashSuffix.MatchString(name[len(base):])
 }

@@ -120,10 +120,11 @@ func isPreWorkload(ann map[string]string) bool {
 	return false
 }
 
-// KindOrder returns the kinds in apply order, as Render and Apply use it:
-// each group of kinds that have no order among themselves on one line's
-// worth, "Job (pre-workload)" standing for Jobs marked with
-// PhaseAnnotation and "(other kinds)" for kinds not in the table.
+// KindOrder returns the kinds in apply order, as Render and Apply use it,
+// in groups: a group comes entirely before the next, and within a group
+// kinds are ordered as listed. "Job (pre-workload)" stands for Jobs marked
+// with PhaseAnnotation, "(other kinds)" for kinds not in the table (sorted
+// by kind). It returns a copy.
 func KindOrder() [][]string {
 	out := make([][]string, len(orderGroups))
 	for i, g := range orderGroups {
