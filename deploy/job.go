@@ -158,6 +158,11 @@ func (a App) WithTimeZone(tz string) App {
 // splits a bundle there, to wait for the migration before applying the
 // workload.)
 //
+// The hash covers the spec Build produces, not what manifest.StampObjects
+// adds later: applying the same spec with a different stamp (another git
+// SHA for the same image) meets the Job's immutable template; the finished
+// Job is deleted after its TTL, or delete it to re-run the migration.
+//
 // Migration is a value; With* methods return a modified copy. Defaults:
 // backoffLimit 0 (a failed migration fails the release instead of running
 // again), activeDeadlineSeconds 600, ttlSecondsAfterFinished 86400.
