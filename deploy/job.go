@@ -158,10 +158,11 @@ func (a App) WithTimeZone(tz string) App {
 // splits a bundle there, to wait for the migration before applying the
 // workload.)
 //
-// The hash covers the spec Build produces, not what manifest.StampObjects
-// adds later: applying the same spec with a different stamp (another git
-// SHA for the same image) meets the Job's immutable template; the finished
-// Job is deleted after its TTL, or delete it to re-run the migration.
+// The Job carries manifest.NameFromSpecAnnotation, so manifest.StampObjects
+// and manifest.Kustomize rename it when they change its spec: every release
+// with a new stamp (another git SHA, even for the same image) gets a Job of
+// its own and runs its migration, while re-applying the same release leaves
+// the finished Job alone.
 //
 // Migration is a value; With* methods return a modified copy. Defaults:
 // backoffLimit 0 (a failed migration fails the release instead of running

@@ -1,9 +1,6 @@
 package deploy
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"maps"
 	"time"
 
@@ -12,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/pydeploy/pydeploy/manifest"
 )
 
 // MigrationComponent is the app.kubernetes.io/component of a migration
@@ -170,19 +169,10 @@ func (b *builder) migrationJob(spec corev1.PodSpec) *batchv1.Job {
 		Spec:       jobSpec(tmpl, m.job, DefaultMigrationBackoffLimit, DefaultMigrationDeadline, DefaultJobTTLAfterFinished),
 	}
 	job.Labels = b.migrationLabels()
-	job.Annotations = mergeCopy(job.Annotations, map[string]string{PhaseAnnotation: PhasePreWorkload})
-	job.Name += "-" + specHash(job.Spec)
+	job.Annotations = mergeCopy(job.Annotations, map[string]string{
+		PhaseAnnotation:                 PhasePreWorkload,
+		manifest.NameFromSpecAnnotation: job.Name,
+	})
+	job.Name += "-" + manifest.JobSpecHash(job.Spec)
 	return job
-}
-
-// specHash is a short, stable hash of a Job spec: the Job's template is
-// immutable, so a changed spec needs a new name.
-func specHash(spec batchv1.JobSpec) string {
-	raw, err := json.Marshal(spec)
-	if err != nil {
-		// A JobSpec of plain fields always encodes; keep a name anyway.
-		return "0000000000"
-	}
-	sum := sha256.Sum256(raw)
-	return hex.EncodeToString(sum[:])[:10]
 }
