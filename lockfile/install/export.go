@@ -50,15 +50,7 @@ var pipHashes = []string{"sha256", "sha384", "sha512"}
 // be pinned by hash and are refused (ErrUnsupportedSource); sdists are
 // exported (pip builds them). Nothing is written on error.
 func Export(w io.Writer, l *pylock.Lock, opts ExportOptions) error {
-	t, err := chooseTarget(l, opts.Target)
-	if err != nil {
-		return err
-	}
-	env, err := environment(t, Python{Version: opts.PythonVersion}, opts.Extras, opts.DependencyGroups)
-	if err != nil {
-		return err
-	}
-	sel, err := selectPackages(l, t, env)
+	t, sel, err := Select(l, SelectOptions{Target: opts.Target, PythonVersion: opts.PythonVersion, Extras: opts.Extras, DependencyGroups: opts.DependencyGroups})
 	if err != nil {
 		return err
 	}

@@ -100,3 +100,33 @@ func selectPackages(l *pylock.Lock, t wheel.Target, env pep508.Environment) ([]p
 	}
 	return sel, nil
 }
+
+// SelectOptions narrow a lock to one environment. The zero value means
+// the lock's one target with its default groups.
+type SelectOptions struct {
+	// Target is the environment; the zero value means the one target the
+	// lock records (see Targets).
+	Target wheel.Target
+	// PythonVersion is the interpreter's full version ("3.12.7") for
+	// python_full_version markers; "" means the target's X.Y.
+	PythonVersion string
+	// Extras and DependencyGroups select the lock's optional parts; with
+	// neither, the lock's default-groups apply.
+	Extras, DependencyGroups []string
+}
+
+// Select returns the target and the packages (sorted by name) Install
+// would install and Export would list for it: the lock's installation
+// algorithm, for tools that compare an environment with its lock.
+func Select(l *pylock.Lock, opts SelectOptions) (wheel.Target, []pylock.Selection, error) {
+	t, err := chooseTarget(l, opts.Target)
+	if err != nil {
+		return wheel.Target{}, nil, err
+	}
+	env, err := environment(t, Python{Version: opts.PythonVersion}, opts.Extras, opts.DependencyGroups)
+	if err != nil {
+		return wheel.Target{}, nil, err
+	}
+	sel, err := selectPackages(l, t, env)
+	return t, sel, err
+}
