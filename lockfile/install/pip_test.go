@@ -246,6 +246,7 @@ func TestInstallMatchesPipPyPIRootSets(t *testing.T) {
 	dir := shareddata.Dir(t, "pypi")
 	for _, set := range []string{"web-service", "jupyter", "dagster"} {
 		t.Run(set, func(t *testing.T) {
+			t.Parallel()
 			ix, root, err := testindex.FromPyPI(dir, set)
 			assert.NilError(t, err)
 			srv := testindex.StartT(t, ix, testindex.Options{})
