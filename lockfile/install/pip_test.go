@@ -261,3 +261,39 @@ func TestInstallMatchesPipPyPIRootSets(t *testing.T) {
 		})
 	}
 }
+
+// The quickstart's own lock is for CPython 3.12, which this machine's
+// Python cannot import; pip can still install it for that target
+// (--target with --python-version/--platform), and site-packages must come
+// out identical.
+func TestInstallMatchesPipQuickstartLockForCp312(t *testing.T) {
+	t.Parallel()
+	realPython(t)
+	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{})
+	l, err := lockfile.Lock(context.Background(), project.Inputs{
+		Requirements:   reqs(t, "fastapi>=0.110", "pydantic>=2.6", "gunicorn>=22", "uvicorn[standard]>=0.30", "sqlalchemy>=2.0", "psycopg[binary]>=3.2"),
+		RequiresPython: ">=3.11",
+		IndexURLs:      []string{srv.SimpleURL()},
+		Targets:        []string{"cp312-manylinux_2_36_x86_64"},
+		ExcludeNewer:   testindex.PaymentsExcludeNewer,
+	}, lockfile.Options{})
+	assert.NilError(t, err)
+	base := t.TempDir()
+	var req bytes.Buffer
+	assert.NilError(t, Export(&req, l, ExportOptions{}))
+	reqFile := filepath.Join(base, "requirements.txt")
+	assert.NilError(t, os.WriteFile(reqFile, req.Bytes(), 0o644))
+	pipDir := filepath.Join(base, "pip-target")
+	args := []string{"-m", "pip", "install", "--quiet", "--no-deps", "--require-hashes", "--no-compile", "--no-cache-dir",
+		"--target", pipDir, "--python-version", "3.12", "--implementation", "cp", "--abi", "cp312", "--only-binary=:all:", "-r", reqFile}
+	// pip expands only the legacy manylinux2014/2010 names: name every tag
+	// the target accepts.
+	for _, p := range mustTarget(t, "cp312-manylinux_2_36_x86_64").Platform.Tags() {
+		args = append(args, "--platform", p)
+	}
+	run(t, "python3", args...)
+	res, err := Install(context.Background(), l, filepath.Join(base, "ours"), Options{Client: newClient(t, srv, "")})
+	assert.NilError(t, err)
+	assert.Equal(t, len(res.Packages), 20)
+	assert.DeepEqual(t, comparable(t, filepath.Join(res.Dir, res.SitePackages)), comparable(t, pipDir))
+}

@@ -51,6 +51,7 @@ type member struct {
 // wheelPlan is a verified-to-be-safe wheel ready to be written.
 type wheelPlan struct {
 	pkg, version, file string
+	local              *simpleapi.LocalFile
 	f                  *os.File
 	zr                 *zip.Reader
 	infoDir            string // e.g. "idna-3.4.dist-info"
@@ -62,7 +63,37 @@ type wheelPlan struct {
 func (w *wheelPlan) close() {
 	if w.f != nil {
 		w.f.Close()
+		w.f, w.zr = nil, nil
 	}
+}
+
+// reopen opens the wheel again for writing (plans close their files, so
+// that a lock of thousands of packages does not hold thousands open) and
+// points the members at the new reader's entries.
+func (w *wheelPlan) reopen() error {
+	f, err := w.local.Open()
+	if err != nil {
+		return fmt.Errorf("install: wheel %s: %w", w.file, err)
+	}
+	zr, err := zip.NewReader(f, w.local.Size)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("install: wheel %s is not a valid zip archive: %w", w.file, err)
+	}
+	byName := make(map[string]*zip.File, len(zr.File))
+	for _, zf := range zr.File {
+		byName[zf.Name] = zf
+	}
+	for i := range w.members {
+		zf, ok := byName[w.members[i].src]
+		if !ok {
+			f.Close()
+			return fmt.Errorf("install: wheel %s changed on disk: %s is gone", w.file, w.members[i].src)
+		}
+		w.members[i].zf = zf
+	}
+	w.f, w.zr = f, zr
+	return nil
 }
 
 // planWheel opens a downloaded (hash-verified) wheel and checks it
@@ -75,12 +106,8 @@ func planWheel(lf *simpleapi.LocalFile, pkg, version, file string, lay layout) (
 	if err != nil {
 		return nil, err
 	}
-	w := &wheelPlan{pkg: pkg, version: version, file: file, f: f}
-	defer func() {
-		if err != nil {
-			w.close()
-		}
-	}()
+	w := &wheelPlan{pkg: pkg, version: version, file: file, f: f, local: lf}
+	defer w.close()
 	if w.zr, err = zip.NewReader(f, lf.Size); err != nil {
 		return nil, fmt.Errorf("install: wheel %s is not a valid zip archive: %w", file, err)
 	}

@@ -159,6 +159,10 @@ func (p *plan) writeSkeleton(root string) error {
 // writeWheel writes the members this wheel owns (verifying the others),
 // its launchers and its .dist-info's INSTALLER, REQUESTED and RECORD.
 func (p *plan) writeWheel(root string, i int, w *wheelPlan) error {
+	if err := w.reopen(); err != nil {
+		return err
+	}
+	defer w.close()
 	installed := map[string]string{} // archive path -> installed RECORD path
 	changed := map[string]recordRow{}
 	for _, m := range w.members {
