@@ -1,10 +1,21 @@
 package image
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 )
+
+// MarshalJSON writes the report with its target as a string
+// ("cp312-manylinux_2_36_x86_64").
+func (r *Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	return json.Marshal(struct {
+		*plain
+		Target string `json:"target"`
+	}{(*plain)(r), r.Target.String()})
+}
 
 // WriteText writes the report for people: a header naming the image,
 // target and directory checked, one line per finding, and a verdict.

@@ -235,6 +235,7 @@ func TestVerifyFindsDriftInHandBuiltImage(t *testing.T) {
 	data, err := json.Marshal(r)
 	assert.NilError(t, err)
 	assert.Assert(t, strings.Contains(string(data), `"missing":[{"name":"gamma","version":"1.0.0"}]`), "%s", data)
+	assert.Assert(t, strings.Contains(string(data), `"target":"cp311-manylinux_2_36_x86_64"`), "%s", data)
 
 	// An opaque directory hides what lower layers put in it: a layer that
 	// recreates bin/ with only the interpreter link loses beta's launcher.
