@@ -50,7 +50,10 @@
 // containerd use (github.com/distribution/reference) and refuses references
 // that cannot be reproduced: the tag latest, no tag and no digest, or an
 // unexpanded ${VAR}. [PinImage] and [PinObjects] resolve tags to digests
-// through a [Resolver]; [RegistryResolver] asks an OCI distribution registry.
+// through a [Resolver]; [RegistryResolver] asks an OCI distribution registry
+// through go-containerregistry (docker config.json and credential helpers,
+// the bearer-token flow, retries). Building, pushing and verifying the
+// service image itself is the subpackage manifest/image.
 //
 // # Stamping
 //
