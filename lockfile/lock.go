@@ -91,7 +91,45 @@ func Lock(ctx context.Context, in project.Inputs, opts Options) (*pylock.Lock, e
 	if err := l.Validate(); err != nil {
 		return nil, fmt.Errorf("lock: the resolution does not make a valid lock: %w", err)
 	}
+	if err := checkSelection(l, target, res); err != nil {
+		return nil, err
+	}
 	return l, nil
+}
+
+// checkSelection runs on the finished lock the selection an installer runs
+// (pylock.Select: environments, requires-python of the lock and of every
+// package, markers, ambiguity, the best file by name) and demands exactly
+// the packages and files the resolver chose. A lock that fails here is never
+// returned or written: it would fail, or install something else, at
+// install time.
+func checkSelection(l *pylock.Lock, target wheel.Target, res *resolve.Resolution) error {
+	sel, err := l.Select(target.Environment(), target)
+	if err != nil {
+		return fmt.Errorf("lock: an installer would refuse the lock on %s: %w", target, err)
+	}
+	want := map[string]string{}
+	for _, p := range res.Packages {
+		want[p.Name] = p.Version.String() + " " + p.Files[0].Filename
+	}
+	got := map[string]string{}
+	for _, s := range sel {
+		name := "(none)"
+		if s.File != nil {
+			name = s.File.FileName()
+		}
+		got[s.Package.Name] = s.Package.Version + " " + name
+	}
+	var diffs []string
+	for _, n := range unionNames(want, got) {
+		if want[n] != got[n] {
+			diffs = append(diffs, fmt.Sprintf("%s: resolved %q, an installer would pick %q", n, want[n], got[n]))
+		}
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("lock: on %s an installer would not install what was resolved:\n\t%s", target, strings.Join(diffs, "\n\t"))
+	}
+	return nil
 }
 
 // Write locks the inputs and writes the lock to path atomically. The file

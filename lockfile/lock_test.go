@@ -270,3 +270,10 @@ func mustTarget(t testing.TB) wheel.Target {
 	assert.NilError(t, err)
 	return tg
 }
+
+func mustParseTarget(t testing.TB, s string) wheel.Target {
+	t.Helper()
+	tg, err := wheel.ParseTarget(s)
+	assert.NilError(t, err)
+	return tg
+}

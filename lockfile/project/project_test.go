@@ -55,6 +55,29 @@ func TestLoadPyProject(t *testing.T) {
 	assert.ErrorContains(t, err, `dependency group "docs" is not defined`)
 }
 
+func TestRequirementsNothingToLock(t *testing.T) {
+	t.Parallel()
+	dir := fs.NewDir(t, "pp",
+		fs.WithFile("empty.toml", "[project]\nname = 'x'\ndependencies = []\n[dependency-groups]\ndev = ['pytest']\n"),
+		fs.WithFile("groups.toml", "[dependency-groups]\ndev = ['pytest']\n"))
+	p, err := LoadPyProject(dir.Join("empty.toml"))
+	assert.NilError(t, err)
+	_, err = p.Requirements(nil, nil)
+	assert.ErrorContains(t, err, `empty.toml: nothing to lock: project.dependencies is empty and the selected extras [] and groups [] add none`)
+	reqs, err := p.Requirements(nil, []string{"dev"})
+	assert.NilError(t, err)
+	assert.DeepEqual(t, strs(reqs), []string{"pytest"})
+
+	// PEP 735 groups need no [project] table.
+	p, err = LoadPyProject(dir.Join("groups.toml"))
+	assert.NilError(t, err)
+	_, err = p.Requirements(nil, nil)
+	assert.ErrorContains(t, err, `groups.toml: nothing to lock: there is no [project] table`)
+	reqs, err = p.Requirements(nil, []string{"dev"})
+	assert.NilError(t, err)
+	assert.DeepEqual(t, strs(reqs), []string{"pytest"})
+}
+
 func TestLoadPyProjectErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, content, want string }{
@@ -62,14 +85,27 @@ func TestLoadPyProjectErrors(t *testing.T) {
 		{"self cycle", "[dependency-groups]\na = [{include-group = 'A'}]", "include cycle a -> a"},
 		{"unknown include", "[dependency-groups]\na = [{include-group = 'zz'}]", `dependency-groups.a[0]: include-group "zz" names no group`},
 		{"bad table", "[dependency-groups]\na = [{include = 'b'}]", `dependency-groups.a[0]: expected a requirement string or {include-group = "name"}`},
-		{"bad item", "[dependency-groups]\na = [1]", "found int64"},
+		{"bad item", "[dependency-groups]\na = [1]", `dependency-groups.a[0]: expected a requirement string or {include-group = "name"}, found an integer`},
 		{"duplicate group", "[dependency-groups]\nFoo = []\nfoo = []", `"Foo" and "foo" are the same group`},
 		{"bad requirement", "[project]\nname = 'x'\ndependencies = ['ok', 'bad req here']", "project.dependencies[1]: invalid requirement"},
 		{"bad extra req", "[project]\nname = 'x'\n[project.optional-dependencies]\ne = ['x[']", "project.optional-dependencies.e[0]"},
 		{"dynamic", "[project]\nname = 'x'\ndynamic = ['dependencies']", "project.dependencies is dynamic"},
 		{"requires-python", "[project]\nname = 'x'\nrequires-python = '3.11'", "project.requires-python"},
 		{"toml", "[project\n", "pyproject.toml:1:"},
-		{"type", "[project]\ndependencies = 'x'", "pyproject.toml:2:"},
+		{"type", "[project]\ndependencies = 'x'", "pyproject.toml: project.dependencies: expected an array of strings, found a string"},
+		{"type in array", "[project]\ndependencies = ['a', 2]", "project.dependencies[1]: expected a string, found an integer"},
+		{"type of name", "[project]\nname = 1", "project.name: expected a string, found an integer"},
+		{"type of requires-python", "[project]\nrequires-python = 3.11", "project.requires-python: expected a string, found a float"},
+		{"type of project", "project = 'x'", "project: expected a table, found a string"},
+		{"type of extras", "[project]\noptional-dependencies = ['a']", "project.optional-dependencies: expected a table, found an array"},
+		{"type of an extra", "[project.optional-dependencies]\nweb = 'x'", "project.optional-dependencies.web: expected an array of strings, found a string"},
+		{"type of a group", "[dependency-groups]\ndev = 'pytest'", "dependency-groups.dev: expected an array, found a string"},
+		{"type of dynamic", "[project]\ndynamic = 'dependencies'", "project.dynamic: expected an array of strings, found a string"},
+		{"poetry", "[tool.poetry]\nname = 'x'\n[tool.poetry.dependencies]\npython = '^3.11'\n[build-system]\nrequires = ['poetry-core']",
+			"no [project] table (PEP 621) and no [dependency-groups], so there is nothing to lock; found [build-system], [tool.poetry]; this is a Poetry project"},
+		{"typo", "[projcet]\nname = 'x'", "found [projcet]; did you mean [project] instead of [projcet]?"},
+		{"empty", "", "nothing to lock; found nothing"},
+		{"tools only", "[tool.black]\nline-length = 100", "found [tool.black]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

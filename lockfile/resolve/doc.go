@@ -24,9 +24,12 @@
 //     one Requires-Dist, as uv assumes. An sdist without a PEP 658 metadata
 //     file is read for its PKG-INFO when the Source can download (see
 //     Downloader); no build backend is ever run.
-//   - Requires-Python: only lower bounds count (as in uv); a release whose
-//     lower bound is above the target's Python, or above the lower bound of
-//     Request.RequiresPython, is unavailable with that reason.
+//   - Requires-Python: the whole specifier counts for the target's Python,
+//     upper bounds included, because every installer refuses a package
+//     whose Requires-Python excludes the interpreter (uv ignores upper
+//     bounds; pip does not); against Request.RequiresPython only its lower
+//     bound counts. A release failing either is unavailable with that
+//     reason ("typing==3.10.0.0 requires Python<3.5").
 //   - Yanked releases (PEP 592) are selected only when a root requirement
 //     or constraint pins them with == or ===.
 //   - Pre-releases follow uv's default: admitted for a package when a root
@@ -45,7 +48,11 @@
 //     Upgrade or UpgradePackages names them; a locked version that no longer
 //     fits is simply not chosen.
 //   - Decision order: packages pinned to a single candidate first, then in
-//     the order they were first seen.
+//     the order they were first seen, with the root requirements sorted by
+//     normalized name first, so that the result depends on the set of
+//     requirements, never on the order they were written in (uv breaks
+//     ties by declaration order, which lets reordering pyproject.toml
+//     change the lock).
 //
 // While the solver works, the provider prefetches in the background the
 // project pages of new dependencies and the metadata of the release each is

@@ -55,6 +55,18 @@ func packseRequest(t *testing.T, sc *testindex.Scenario) Request {
 	return req
 }
 
+// packseDeviations are the scenarios whose expected outcome is uv's policy
+// where this resolver deliberately follows the installers instead; each is
+// still resolved and its result checked against the golden file.
+var packseDeviations = map[string]string{
+	// uv ignores Requires-Python upper bounds. pip and every pylock.toml
+	// installer (packaging's select(), pylock.Select) refuse a package
+	// whose Requires-Python excludes the interpreter, so a lock pinning
+	// a==1.0.0 (Requires-Python <=3.8) for Python 3.9 could never be
+	// installed: no solution is the only correct answer.
+	"python-less-than-current": "unsatisfiable",
+}
+
 func TestPackse(t *testing.T) {
 	dir := shareddata.Dir(t, "packse/scenarios")
 	files, err := filepath.Glob(filepath.Join(dir, "*", "*.toml"))
@@ -79,7 +91,11 @@ func TestPackse(t *testing.T) {
 			defer cancel()
 			res, err := Resolve(ctx, packseRequest(t, sc), Options{Source: client})
 			goldenPath := filepath.Join("packse", sc.Name+".txt")
-			if !sc.Expected.Satisfiable {
+			satisfiable := sc.Expected.Satisfiable
+			if packseDeviations[sc.Name] == "unsatisfiable" {
+				satisfiable = false
+			}
+			if !satisfiable {
 				var nse *NoSolutionError
 				assert.Assert(t, errors.As(err, &nse), "%s: expected no solution, got %v (%v)\n%s", sc.Name, err, pins(res), sc.Description)
 				assert.Assert(t, strings.Contains(nse.Explanation, "root depends on") || strings.Contains(nse.Explanation, "root requires"),

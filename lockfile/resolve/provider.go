@@ -195,9 +195,14 @@ func (pr *provider) releaseUnavailable(name string, rel *release) string {
 }
 
 // pythonUnavailable checks a Requires-Python against the target Python and
-// the lower bound of the project's requires-python. Like uv, only the lower
-// bounds of Requires-Python count: upper bounds ("<3.11") are mostly wrong
-// guesses about the future and are ignored.
+// the lower bound of the project's requires-python. The whole specifier
+// counts for the target, upper bounds included: an installer (pip,
+// packaging's pylock select(), pylock.Select) refuses a package whose
+// Requires-Python excludes the running interpreter, so a lock must never
+// pin one (uv ignores upper bounds; pip does not). Against the project's
+// floor only lower bounds count, so that the lock keeps working on the
+// oldest Python the project supports without rejecting every release that
+// caps the Python versions it knows.
 func (pr *provider) pythonUnavailable(rp string) string {
 	if strings.TrimSpace(rp) == "" {
 		return ""
@@ -207,7 +212,7 @@ func (pr *provider) pythonUnavailable(rp string) string {
 		pr.warn(fmt.Sprintf("ignoring invalid Requires-Python %q: %v", rp, err))
 		return ""
 	}
-	if !admitsLowerBounds(spec, pr.env.python) {
+	if !spec.ContainsWith(pr.env.python, ptr(true), false) {
 		return "requires Python" + spec.String()
 	}
 	if !pr.env.pythonFloor.IsZero() && !admitsLowerBounds(spec, pr.env.pythonFloor) {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
 	"github.com/pydeploy/pydeploy/lockfile/pep508"
@@ -82,6 +83,7 @@ func Resolve(ctx context.Context, req Request, opts Options) (*Resolution, error
 		pr.notePrereleases(r.CanonicalName(), r.Specifiers)
 		pr.notePins(r.CanonicalName(), r.Specifiers)
 	}
+	sortRequirements(roots)
 	pr.rootDeps, _ = pr.toDependencies(roots)
 	pr.rootDeps = mergeDeps(pr.rootDeps)
 
@@ -115,6 +117,34 @@ func Resolve(ctx context.Context, req Request, opts Options) (*Resolution, error
 		return nil, fmt.Errorf("resolve: %w", err)
 	}
 	return pr.resolution(ctx, decisions)
+}
+
+// sortRequirements puts requirements in a canonical order: by normalized
+// name, then by their normalized text.
+//
+// PubGrub leaves the decision order to a heuristic (pubgrub-rs's
+// DependencyProvider::prioritize; dart pub decides the package with the
+// fewest versions first). uv decides == pins first and breaks ties by the
+// order in which packages were first seen, which makes its answer depend on
+// the order of the declared requirements: [pydantic-core, pydantic] and
+// [pydantic, pydantic-core] can lock different pydantic majors. Sorting the
+// roots makes "first seen" a function of the requirement set and of the
+// index alone, so reordering pyproject.toml never changes the lock.
+func sortRequirements(reqs []pep508.Requirement) {
+	type keyed struct {
+		key string
+		r   pep508.Requirement
+	}
+	tmp := make([]keyed, len(reqs))
+	for i, r := range reqs {
+		canon := r
+		canon.Name = r.CanonicalName()
+		tmp[i] = keyed{canon.Name + "\x00" + canon.String(), r}
+	}
+	slices.SortStableFunc(tmp, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	for i := range tmp {
+		reqs[i] = tmp[i].r
+	}
 }
 
 // notePrereleases records a first-party requirement that names a

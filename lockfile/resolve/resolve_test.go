@@ -132,10 +132,17 @@ func TestResolve(t *testing.T) {
 		roots:   []string{"a>=2"},
 		wantErr: "Because a>=2.0 requires Python>=3.12 and root depends on a>=2, version solving failed.",
 	}, {
-		name:  "requires-python upper bounds are ignored",
-		src:   newMemSource().add("a", dist{version: "1.0", rp: ">=3.8,<3.10"}),
+		// An installer refuses a package whose Requires-Python excludes
+		// the interpreter, upper bound or not (pip, packaging's pylock).
+		name:  "requires-python upper bounds are honoured",
+		src:   newMemSource().add("a", dist{version: "1.0", rp: ">=3.8"}, dist{version: "2.0", rp: ">=3.8,<3.10"}),
 		roots: []string{"a"},
 		want:  map[string]string{"a": "1.0"},
+	}, {
+		name:    "requires-python upper bound excluding every release",
+		src:     newMemSource().add("a", dist{version: "1.0", rp: ">=3.8,<3.10"}),
+		roots:   []string{"a"},
+		wantErr: "Because a requires Python<3.10,>=3.8 and root depends on a, version solving failed.",
 	}, {
 		name:  "requires-python lower bound of the project",
 		src:   newMemSource().add("a", dist{version: "1.0", rp: ">=3.8"}, dist{version: "2.0", rp: ">=3.10"}),
