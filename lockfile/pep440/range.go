@@ -290,9 +290,9 @@ func (r Range) HasFinal() bool {
 // release of a final, the post-release for R.postN.devM.
 func smallestFinalAtOrAbove(v Version) Version {
 	if v.preKind == 0 && v.flags&flagPost != 0 {
-		return v.with(0, 0, flagPost, v.post, false, 0)
+		return v.with(0, numZero, flagPost, v.post, false, numZero)
 	}
-	return v.with(0, 0, 0, 0, false, 0)
+	return v.with(0, numZero, 0, numZero, false, numZero)
 }
 
 // String renders r readably with the plain order's operators (not PEP 440
@@ -364,13 +364,13 @@ func (s Specifier) Range() Range {
 		}
 		return AtLeast(s.bound)
 	case OpCompatible:
-		n := len(v.rel)/8 - 1
+		n := int(v.nrel) - 1
 		return newRange(interval{lo: vpoint(v), loIncl: true, hi: vpoint(nextPrefixDev0(v, n))})
 	}
 	var eq Range
 	switch {
 	case s.wildcard:
-		n := len(v.rel) / 8
+		n := int(v.nrel)
 		eq = newRange(interval{lo: vpoint(releaseDev0(v, n)), loIncl: true, hi: vpoint(nextPrefixDev0(v, n))})
 	case v.flags&flagLocal != 0:
 		eq = ExactRange(v)

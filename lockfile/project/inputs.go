@@ -107,10 +107,9 @@ func (in *Inputs) Items() ([]string, error) {
 	return slices.Compact(items), nil
 }
 
-// canonicalRequirement writes r with its normalized name.
+// canonicalRequirement writes r with its normalized name and extras.
 func canonicalRequirement(r pep508.Requirement) string {
-	r.Name = r.CanonicalName()
-	return r.String()
+	return r.Normalized().String()
 }
 
 // RedactURL returns u without user information (credentials) and with a
