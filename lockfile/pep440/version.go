@@ -156,7 +156,6 @@ func (p *parser) sep() {
 	}
 }
 
-
 // parse follows the grammar of PEP 440's appendix regular expression. Every
 // optional part either matches completely or leaves the position unchanged,
 // which gives the same result as the regular expression's backtracking.

@@ -11,8 +11,9 @@
 // Marker. Requirement.String writes the text packaging's str() writes (the
 // name and extras as spelled, sorted extras, normalized specifiers and
 // marker), so requirements read from metadata and written to a lock file
-// stay byte-stable; Normalized gives the spelling-independent form. Syntax errors are *SyntaxError values whose messages and
-// caret lines match packaging's, so a user sees what pip would show.
+// stay byte-stable; Normalized gives the spelling-independent form. Syntax
+// errors are *SyntaxError values whose messages and caret lines match
+// packaging's, so a user sees what pip would show.
 // ParseLenient additionally repairs the handful of malformed strings that
 // old PyPI metadata carries ("tinycss2>=1.1.0<1.2") and says what it changed.
 //
