@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
 	"github.com/pydeploy/pydeploy/lockfile/pep508"
@@ -43,6 +44,40 @@ type Options struct {
 	CreatedBy string
 	// Prefetch is passed to the resolver (0 means its default).
 	Prefetch int
+	// RequestTimeout bounds each request of the default client, body
+	// included (0 means 30s); a stalled index fails with an error naming
+	// the index, the URL and so the project.
+	RequestTimeout time.Duration
+	// Deadline bounds the whole lock, resolution and verification
+	// included: 0 means DefaultDeadline, a negative value none (the
+	// context's own deadline still applies).
+	Deadline time.Duration
+}
+
+// DefaultDeadline is how long Lock may take when Options.Deadline is 0: far
+// more than a cold lock of a large project needs, short enough that a CI job
+// stuck on a stalled index fails with a reason instead of timing out.
+const DefaultDeadline = 10 * time.Minute
+
+// withDeadline applies Options.Deadline to ctx.
+func (o Options) withDeadline(ctx context.Context) (context.Context, context.CancelFunc, time.Duration) {
+	d := o.Deadline
+	if d == 0 {
+		d = DefaultDeadline
+	}
+	if d < 0 {
+		return ctx, func() {}, 0
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return ctx, cancel, d
+}
+
+// deadlineError names the deadline when it is what stopped the lock.
+func deadlineError(ctx, parent context.Context, d time.Duration, err error) error {
+	if d > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil {
+		return fmt.Errorf("lock: gave up when the %s deadline (Options.Deadline) passed: %w", d, err)
+	}
+	return err
 }
 
 // Lock resolves the inputs for their target and returns the lock: pinned
@@ -54,6 +89,16 @@ type Options struct {
 // unsatisfiable requirements are errors (a *resolve.NoSolutionError for the
 // latter); nothing is written.
 func Lock(ctx context.Context, in project.Inputs, opts Options) (*pylock.Lock, error) {
+	dctx, cancel, d := opts.withDeadline(ctx)
+	defer cancel()
+	l, err := lock(dctx, in, opts)
+	if err != nil {
+		return nil, deadlineError(dctx, ctx, d, err)
+	}
+	return l, nil
+}
+
+func lock(ctx context.Context, in project.Inputs, opts Options) (*pylock.Lock, error) {
 	items, err := in.Items()
 	if err != nil {
 		return nil, err
@@ -174,7 +219,7 @@ func defaultClient(in project.Inputs, opts Options) (*simpleapi.Client, error) {
 		}
 		idx = append(idx, simpleapi.Index{URL: u, Name: clean})
 	}
-	c, err := simpleapi.New(simpleapi.Options{Indexes: idx, CacheDir: opts.CacheDir, HTTPClient: opts.HTTPClient})
+	c, err := simpleapi.New(simpleapi.Options{Indexes: idx, CacheDir: opts.CacheDir, HTTPClient: opts.HTTPClient, Timeout: opts.RequestTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}

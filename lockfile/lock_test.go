@@ -277,3 +277,35 @@ func mustParseTarget(t testing.TB, s string) wheel.Target {
 	assert.NilError(t, err)
 	return tg
 }
+
+// TestStalledIndex: an index that stops answering fails the lock within the
+// per-request timeout (retries included), or within the overall deadline,
+// with an error naming the index, the URL and the project.
+func TestStalledIndex(t *testing.T) {
+	t.Parallel()
+	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{Faults: []testindex.Fault{{Path: "/simple/starlette/", Delay: time.Hour}}})
+	in := paymentsInputs(t, srv)
+	ctx := context.Background()
+
+	start := time.Now()
+	_, err := Lock(ctx, in, Options{RequestTimeout: 100 * time.Millisecond})
+	var te *simpleapi.TimeoutError
+	assert.Assert(t, errors.As(err, &te), "%v", err)
+	assert.ErrorContains(t, err, `project "starlette" on index `+srv.SimpleURL())
+	assert.ErrorContains(t, err, "/simple/starlette/: no complete answer within 100ms (the per-request timeout) on 4 attempt(s)")
+	assert.Assert(t, time.Since(start) < time.Minute)
+
+	start = time.Now()
+	_, err = Lock(ctx, in, Options{RequestTimeout: time.Hour, Deadline: 300 * time.Millisecond})
+	assert.Assert(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
+	assert.ErrorContains(t, err, "lock: gave up when the 300ms deadline (Options.Deadline) passed")
+	assert.ErrorContains(t, err, `starlette`)
+	assert.Assert(t, time.Since(start) < time.Minute)
+
+	// The caller's own deadline is reported as the caller's.
+	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	_, err = Lock(cctx, in, Options{RequestTimeout: time.Hour})
+	assert.Assert(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
+	assert.Assert(t, !strings.Contains(err.Error(), "Options.Deadline"), "%v", err)
+}

@@ -162,7 +162,14 @@ func TestLoadRequirementsErrors(t *testing.T) {
 		{"index", "--index-url https://user:pw@x/simple", "requirements.in:1: option --index-url is not supported"},
 		{"unknown option", "--frobnicate", "requirements.in:1: unknown option --frobnicate"},
 		{"bad requirement", "\n\nfoo >= 1 2", "requirements.in:3: invalid requirement"},
-		{"bare path", "./src/pkg", "requirements.in:1: invalid requirement"},
+		{"bare path", "./src/pkg", "requirements.in:1: local path ./src/pkg: a lock must hold files an image build can fetch"},
+		{"absolute path", "/wheels/a-1.0-py3-none-any.whl", "requirements.in:1: local path /wheels/a-1.0-py3-none-any.whl"},
+		{"file URL", "a @ file:///wheels/a-1.0-py3-none-any.whl", "requirements.in:1: local file reference file:///wheels/a-1.0-py3-none-any.whl"},
+		{"vcs egg", "git+https://user:pw@github.com/org/repo@v1.0#egg=repo", "requirements.in:1: VCS reference git+https://github.com/org/repo@v1.0#egg=repo: a version-control checkout cannot be locked without building it"},
+		{"vcs named", "repo @ git+https://github.com/org/repo@v1.0", "requirements.in:1: VCS reference git+https://github.com/org/repo@v1.0"},
+		{"editable vcs", "-e git+https://github.com/org/repo#egg=repo", "requirements.in:1: option -e is not supported in a lock input"},
+		{"unset variable", "a==${PYDEPLOY_TEST_UNSET_VERSION}", "requirements.in:1: environment variable ${PYDEPLOY_TEST_UNSET_VERSION} is not set"},
+		{"bare URL without a name", "https://example.org/download?id=3", "requirements.in:1: invalid requirement"},
 		{"missing include", "-r nope.in", "requirements.in:1: open"},
 		{"empty include", "-r", "requirements.in:1: option -r needs a file name"},
 		{"constraint extras", "-c c.txt", "c.txt:1: constraint \"x[y]<2\" names extras"},
@@ -176,6 +183,33 @@ func TestLoadRequirementsErrors(t *testing.T) {
 			assert.Assert(t, !strings.Contains(err.Error(), "pw@"), "credentials leaked: %v", err)
 		})
 	}
+}
+
+// TestLoadRequirementsPipSyntax: what pip's requirements parser accepts and
+// a lock can hold.
+func TestLoadRequirementsPipSyntax(t *testing.T) {
+	t.Setenv("PYDEPLOY_TEST_FASTAPI", "0.110")
+	t.Setenv("PYDEPLOY_TEST_HOST", "files.example.org")
+	dir := fs.NewDir(t, "req", fs.WithFile("requirements.in", strings.Join([]string{
+		"fastapi>=${PYDEPLOY_TEST_FASTAPI}",
+		"https://${PYDEPLOY_TEST_HOST}/a/My_Pkg-1.0-py3-none-any.whl",
+		"https://files.example.org/b/other-pkg-2.0.tar.gz#sha256=00ff",
+		"https://files.example.org/dl?id=7#egg=named",
+		"direct @ https://files.example.org/direct-3.0-py3-none-any.whl",
+	}, "\n")))
+	r, err := LoadRequirements(dir.Join("requirements.in"))
+	assert.NilError(t, err)
+	var got []string
+	for _, q := range r.Requirements {
+		got = append(got, q.String())
+	}
+	assert.DeepEqual(t, got, []string{
+		"fastapi>=0.110",
+		"my-pkg @ https://files.example.org/a/My_Pkg-1.0-py3-none-any.whl",
+		"other-pkg @ https://files.example.org/b/other-pkg-2.0.tar.gz#sha256=00ff",
+		"named @ https://files.example.org/dl?id=7#egg=named",
+		"direct @ https://files.example.org/direct-3.0-py3-none-any.whl",
+	})
 }
 
 func mustReqs(t *testing.T, ss ...string) []pep508.Requirement {

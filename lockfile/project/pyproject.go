@@ -45,6 +45,11 @@ func LoadPyProject(path string) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parsePyProject(path, data)
+}
+
+// parsePyProject is LoadPyProject on the file's content.
+func parsePyProject(path string, data []byte) (*Project, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%s: the file is %d bytes, more than the %d a pyproject.toml may have", path, len(data), MaxFileSize)
 	}
@@ -58,7 +63,7 @@ func LoadPyProject(path string) (*Project, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	p := &Project{Path: path}
-	groups, hasGroups := raw["dependency-groups"]
+	rawGroupsTable, hasGroups := raw["dependency-groups"]
 	pr, hasProject := raw["project"]
 	if !hasProject && !hasGroups {
 		return nil, noProjectError(path, raw)
@@ -74,7 +79,7 @@ func LoadPyProject(path string) (*Project, error) {
 	}
 	var rawGroups map[string][]any
 	if hasGroups {
-		t, err := asTable(path, "dependency-groups", groups)
+		t, err := asTable(path, "dependency-groups", rawGroupsTable)
 		if err != nil {
 			return nil, err
 		}
@@ -87,9 +92,11 @@ func LoadPyProject(path string) (*Project, error) {
 			rawGroups[k] = arr
 		}
 	}
-	if p.DependencyGroups, err = expandGroups(path, rawGroups); err != nil {
+	groups, err := expandGroups(path, rawGroups)
+	if err != nil {
 		return nil, err
 	}
+	p.DependencyGroups = groups
 	return p, nil
 }
 
