@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,7 +151,9 @@ func lock(ctx context.Context, in project.Inputs, opts Options) (*pylock.Lock, e
 // returned or written: it would fail, or install something else, at
 // install time.
 func checkSelection(l *pylock.Lock, target wheel.Target, res *resolve.Resolution) error {
-	sel, err := l.Select(target.Environment(), target)
+	env := target.Environment()
+	env.Extras, env.DependencyGroups = l.Extras, l.DependencyGroups
+	sel, err := l.Select(env, target)
 	if err != nil {
 		return fmt.Errorf("lock: an installer would refuse the lock on %s: %w", target, err)
 	}
@@ -249,18 +253,21 @@ func build(res *resolve.Resolution, in project.Inputs, items []string, target wh
 		tool[keyExcludeNewer] = in.ExcludeNewer.UTC()
 	}
 	l := &pylock.Lock{
-		LockVersion:    pylock.SupportedVersion,
-		Environments:   []string{environmentMarker(target)},
-		RequiresPython: requiresPython,
-		CreatedBy:      createdBy,
-		Tool:           map[string]any{ToolName: tool},
+		LockVersion:      pylock.SupportedVersion,
+		Environments:     []string{environmentMarker(target)},
+		RequiresPython:   requiresPython,
+		Extras:           normalizedNames(in.Extras),
+		DependencyGroups: normalizedNames(in.Groups),
+		CreatedBy:        createdBy,
+		Tool:             map[string]any{ToolName: tool},
 	}
+	selection := selectionMarkers(res, in)
 	versions := map[string]string{}
 	for _, p := range res.Packages {
 		versions[p.Name] = p.Version.String()
 	}
 	for _, p := range res.Packages {
-		pkg := pylock.Package{Name: p.Name, Version: p.Version.String(), RequiresPython: p.RequiresPython}
+		pkg := pylock.Package{Name: p.Name, Version: p.Version.String(), RequiresPython: p.RequiresPython, Marker: selection[p.Name]}
 		for _, d := range p.Dependencies {
 			pkg.Dependencies = append(pkg.Dependencies, pylock.Dependency{Name: d, Version: versions[d]})
 		}
@@ -299,6 +306,81 @@ func lockFile(project string, f resolve.File) (pylock.File, error) {
 		out.Size = &size
 	}
 	return out, nil
+}
+
+func normalizedNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, pep508.CanonicalName(n))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// selectionMarkers says which packages only a selected extra or dependency
+// group needs: the packages reachable from the base requirements get no
+// marker, the others "'web' in extras or 'dev' in dependency_groups" for
+// every extra and group that reaches them. Without
+// Inputs.ExtraRequirements and GroupRequirements every package is base.
+func selectionMarkers(res *resolve.Resolution, in project.Inputs) map[string]string {
+	out := map[string]string{}
+	if in.ExtraRequirements == nil && in.GroupRequirements == nil {
+		return out
+	}
+	deps := map[string][]string{}
+	for _, p := range res.Packages {
+		deps[p.Name] = p.Dependencies
+	}
+	optional := map[string]bool{}
+	for _, reqs := range in.ExtraRequirements {
+		for _, r := range reqs {
+			optional[r.Normalized().String()] = true
+		}
+	}
+	for _, reqs := range in.GroupRequirements {
+		for _, r := range reqs {
+			optional[r.Normalized().String()] = true
+		}
+	}
+	labels := map[string]map[string]bool{}
+	var reach func(name, label string)
+	reach = func(name, label string) {
+		if _, ok := deps[name]; !ok || labels[name][label] {
+			return
+		}
+		if labels[name] == nil {
+			labels[name] = map[string]bool{}
+		}
+		labels[name][label] = true
+		for _, d := range deps[name] {
+			reach(d, label)
+		}
+	}
+	for _, r := range in.Requirements {
+		if !optional[r.Normalized().String()] {
+			reach(r.CanonicalName(), "")
+		}
+	}
+	for _, e := range slices.Sorted(maps.Keys(in.ExtraRequirements)) {
+		for _, r := range in.ExtraRequirements[e] {
+			reach(r.CanonicalName(), fmt.Sprintf("%q in extras", pep508.CanonicalName(e)))
+		}
+	}
+	for _, g := range slices.Sorted(maps.Keys(in.GroupRequirements)) {
+		for _, r := range in.GroupRequirements[g] {
+			reach(r.CanonicalName(), fmt.Sprintf("%q in dependency_groups", pep508.CanonicalName(g)))
+		}
+	}
+	for name, ls := range labels {
+		if ls[""] {
+			continue
+		}
+		m, err := pep508.ParseMarker(strings.Join(slices.Sorted(maps.Keys(ls)), " or "))
+		if err == nil {
+			out[name] = m.String()
+		}
+	}
+	return out
 }
 
 // indexURL maps the name of the index that served a file back to its URL

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/pydeploy/pydeploy/lockfile/simpleapi"
 	"github.com/pydeploy/pydeploy/lockfile/wheel"
 	"gotest.tools/v3/assert"
+	"gotest.tools/v3/fs"
 )
 
 const target = "cp312-manylinux_2_36_x86_64"
@@ -308,4 +310,70 @@ func TestStalledIndex(t *testing.T) {
 	_, err = Lock(cctx, in, Options{RequestTimeout: time.Hour})
 	assert.Assert(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
 	assert.Assert(t, !strings.Contains(err.Error(), "Options.Deadline"), "%v", err)
+}
+
+// TestLockExtrasAndGroups: the lock records the extras and dependency
+// groups the inputs selected, and marks the packages only they need, so an
+// installer that does not select them skips them.
+func TestLockExtrasAndGroups(t *testing.T) {
+	t.Parallel()
+	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{})
+	dir := fs.NewDir(t, "proj", fs.WithFile("pyproject.toml", `
+[project]
+name = "payments"
+requires-python = ">=3.12"
+dependencies = ["fastapi>=0.110"]
+[project.optional-dependencies]
+Server = ["uvicorn[standard]>=0.29"]
+[dependency-groups]
+dev = ["gunicorn", "fastapi"]
+`))
+	p, err := project.LoadPyProject(dir.Join("pyproject.toml"))
+	assert.NilError(t, err)
+	in, err := p.Selected([]string{"Server"}, []string{"dev"})
+	assert.NilError(t, err)
+	in.IndexURLs, in.Targets, in.ExcludeNewer = []string{srv.SimpleURL()}, []string{target}, testindex.PaymentsExcludeNewer
+	l, err := Lock(context.Background(), in, Options{})
+	assert.NilError(t, err)
+	assert.DeepEqual(t, l.Extras, []string{"server"})
+	assert.DeepEqual(t, l.DependencyGroups, []string{"dev"})
+	data := string(mustMarshal(t, l))
+	assert.Assert(t, strings.Contains(data, "extras = ['server']\ndependency-groups = ['dev']\n"), data)
+	markers := map[string]string{}
+	for _, pkg := range l.Packages {
+		markers[pkg.Name] = pkg.Marker
+	}
+	assert.Equal(t, markers["fastapi"], "", "the base needs it, and so does the group")
+	assert.Equal(t, markers["pydantic"], "")
+	assert.Equal(t, markers["gunicorn"], `"dev" in dependency_groups`)
+	assert.Equal(t, markers["uvicorn"], `"server" in extras`)
+	assert.Equal(t, markers["uvloop"], `"server" in extras`)
+
+	tg := mustTarget(t)
+	names := func(env pep508.Environment) []string {
+		sel, err := l.Select(env, tg)
+		assert.NilError(t, err)
+		var out []string
+		for _, s := range sel {
+			out = append(out, s.Package.Name)
+		}
+		return out
+	}
+	all := names(func() pep508.Environment {
+		e := tg.Environment()
+		e.Extras, e.DependencyGroups = []string{"server"}, []string{"dev"}
+		return e
+	}())
+	assert.Equal(t, len(all), len(l.Packages))
+	base := names(tg.Environment())
+	assert.Assert(t, !slices.Contains(base, "gunicorn") && !slices.Contains(base, "uvicorn") && slices.Contains(base, "fastapi"), "%v", base)
+
+	// Moving a requirement between the base and a group is a change.
+	in2 := in
+	in2.GroupRequirements = map[string][]pep508.Requirement{"dev": reqs(t, "fastapi")}
+	in2.Requirements = reqs(t, "fastapi>=0.110", "uvicorn[standard]>=0.29", "gunicorn", "fastapi")
+	err = Check(l, in2)
+	var se *StaleError
+	assert.Assert(t, errors.As(err, &se), "%v", err)
+	assert.ErrorContains(t, err, "removed requirement of group dev:gunicorn")
 }

@@ -25,9 +25,19 @@ type Inputs struct {
 	RequiresPython string
 	// Extras and Groups are the extras and dependency groups that were
 	// selected to produce Requirements (recorded so that a change of
-	// selection is visible).
+	// selection is visible, and written as the lock's extras and
+	// dependency-groups).
 	Extras []string
 	Groups []string
+	// ExtraRequirements and GroupRequirements, when set, say which of
+	// Requirements a selected extra or dependency group brings in, keyed
+	// by its normalized name. The lock then marks the packages only they
+	// need with "'web' in extras" or "'dev' in dependency_groups", so an
+	// installer that does not select them skips those packages. When they
+	// are nil every locked package is installed whatever is selected.
+	// Project.Selected fills them.
+	ExtraRequirements map[string][]pep508.Requirement
+	GroupRequirements map[string][]pep508.Requirement
 	// IndexURLs are the Simple API base URLs, primary first. Credentials
 	// in them are never recorded.
 	IndexURLs []string
@@ -48,6 +58,10 @@ const (
 	KindConstraint     = "constraint"
 	KindRequiresPython = "requires-python"
 	KindExtra          = "extra"
+	// KindExtraRequirement and KindGroupRequirement record which
+	// requirements an extra or group brings in ("extra-requires:web:redis").
+	KindExtraRequirement = "extra-requires"
+	KindGroupRequirement = "group-requires"
 	KindGroup          = "group"
 	KindIndex          = "index"
 	KindTarget         = "target"
@@ -79,6 +93,16 @@ func (in *Inputs) Items() ([]string, error) {
 	}
 	for _, e := range in.Extras {
 		items = append(items, KindExtra+":"+pep508.CanonicalName(e))
+	}
+	for name, reqs := range in.ExtraRequirements {
+		for _, r := range reqs {
+			items = append(items, KindExtraRequirement+":"+pep508.CanonicalName(name)+":"+canonicalRequirement(r))
+		}
+	}
+	for name, reqs := range in.GroupRequirements {
+		for _, r := range reqs {
+			items = append(items, KindGroupRequirement+":"+pep508.CanonicalName(name)+":"+canonicalRequirement(r))
+		}
 	}
 	for _, g := range in.Groups {
 		items = append(items, KindGroup+":"+pep508.CanonicalName(g))
@@ -174,6 +198,10 @@ func kindLabel(kind string) string {
 		return "requirement"
 	case KindExtra:
 		return "extra"
+	case KindExtraRequirement:
+		return "requirement of extra"
+	case KindGroupRequirement:
+		return "requirement of group"
 	}
 	return kind
 }

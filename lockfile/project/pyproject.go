@@ -364,6 +364,18 @@ func expandGroups(path string, raw map[string][]any) (map[string][]pep508.Requir
 // forgotten extra or group, dependencies declared under another tool's
 // table).
 func (p *Project) Requirements(extras, groups []string) ([]pep508.Requirement, error) {
+	out, err := p.collect(extras, groups)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: nothing to lock: %s and the selected extras %q and groups %q add none", p.Path, p.describeDependencies(), extras, groups)
+	}
+	return out, nil
+}
+
+// collect gathers the requirements of the base, the extras and the groups.
+func (p *Project) collect(extras, groups []string) ([]pep508.Requirement, error) {
 	self := pep508.CanonicalName(p.Name)
 	seen := map[string]bool{}
 	var out []pep508.Requirement
@@ -411,10 +423,58 @@ func (p *Project) Requirements(extras, groups []string) ([]pep508.Requirement, e
 			return nil, err
 		}
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: nothing to lock: %s and the selected extras %q and groups %q add none", p.Path, p.describeDependencies(), extras, groups)
-	}
 	return out, nil
+}
+
+// Selected returns the inputs that depend on the project alone for the
+// given extras and dependency groups: Requirements (as Requirements
+// returns them), RequiresPython, Extras and Groups (normalized), and
+// ExtraRequirements and GroupRequirements, so that the lock marks the
+// packages only an extra or a group needs. Index URLs, targets and
+// policies are for the caller to add.
+func (p *Project) Selected(extras, groups []string) (Inputs, error) {
+	all, err := p.Requirements(extras, groups)
+	if err != nil {
+		return Inputs{}, err
+	}
+	in := Inputs{Requirements: all, RequiresPython: p.RequiresPython}
+	for _, e := range extras {
+		norm := pep508.CanonicalName(e)
+		reqs, err := p.requirementsOf([]string{e}, nil)
+		if err != nil {
+			return Inputs{}, err
+		}
+		if in.ExtraRequirements == nil {
+			in.ExtraRequirements = map[string][]pep508.Requirement{}
+		}
+		in.Extras = append(in.Extras, norm)
+		in.ExtraRequirements[norm] = reqs
+	}
+	for _, g := range groups {
+		norm := pep508.CanonicalName(g)
+		reqs, err := p.requirementsOf(nil, []string{g})
+		if err != nil {
+			return Inputs{}, err
+		}
+		if in.GroupRequirements == nil {
+			in.GroupRequirements = map[string][]pep508.Requirement{}
+		}
+		in.Groups = append(in.Groups, norm)
+		in.GroupRequirements[norm] = reqs
+	}
+	slices.Sort(in.Extras)
+	in.Extras = slices.Compact(in.Extras)
+	slices.Sort(in.Groups)
+	in.Groups = slices.Compact(in.Groups)
+	return in, nil
+}
+
+// requirementsOf returns what the given extras and groups add on their own,
+// without the base dependencies.
+func (p *Project) requirementsOf(extras, groups []string) ([]pep508.Requirement, error) {
+	q := *p
+	q.Dependencies = nil
+	return q.collect(extras, groups)
 }
 
 func (p *Project) describeDependencies() string {
