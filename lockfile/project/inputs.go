@@ -62,11 +62,11 @@ const (
 	// requirements an extra or group brings in ("extra-requires:web:redis").
 	KindExtraRequirement = "extra-requires"
 	KindGroupRequirement = "group-requires"
-	KindGroup          = "group"
-	KindIndex          = "index"
-	KindTarget         = "target"
-	KindExcludeNewer   = "exclude-newer"
-	KindPolicy         = "policy"
+	KindGroup            = "group"
+	KindIndex            = "index"
+	KindTarget           = "target"
+	KindExcludeNewer     = "exclude-newer"
+	KindPolicy           = "policy"
 )
 
 // Items returns the canonical form of the inputs: sorted, de-duplicated
