@@ -120,6 +120,35 @@ func TestRangeAlgebraLaws(t *testing.T) {
 	}
 }
 
+// TestSubsetDisjointMatchDefinitions checks the allocation-free IsSubset
+// and IsDisjoint against their definitions in terms of the set algebra.
+func TestSubsetDisjointMatchDefinitions(t *testing.T) {
+	ss := rangeSpecs(t)
+	var rs []Range
+	for _, s := range ss {
+		rs = append(rs, FromSpecifiers(s))
+	}
+	rs = append(rs, FullRange(), EmptyRange(), ExactRange(MustParse("1.0")), ExactRange(MustParse("1.0+local")))
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 3000 {
+		a := rs[rng.IntN(len(rs))]
+		b := rs[rng.IntN(len(rs))]
+		switch rng.IntN(3) {
+		case 0:
+			b = b.Union(rs[rng.IntN(len(rs))])
+		case 1:
+			b = b.Complement()
+		}
+		if rng.IntN(4) == 0 {
+			a = a.Intersect(b)
+		}
+		assert.Equal(t, a.IsSubset(b), a.Difference(b).IsEmpty(), "%s ⊆ %s", a, b)
+		assert.Equal(t, a.IsDisjoint(b), a.Intersect(b).IsEmpty(), "%s ∩ %s = ∅", a, b)
+		assert.Assert(t, a.IsSubset(a.Union(b)))
+		assert.Assert(t, a.IsDisjoint(a.Complement()))
+	}
+}
+
 func TestRangeString(t *testing.T) {
 	for _, tc := range []struct{ spec, want string }{
 		{"", "*"},

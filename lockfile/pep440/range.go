@@ -251,11 +251,91 @@ func (r Range) Complement() Range {
 // Difference returns the versions in r and not in o.
 func (r Range) Difference(o Range) Range { return r.Intersect(o.Complement()) }
 
-// IsSubset reports whether every version in r is in o.
-func (r Range) IsSubset(o Range) bool { return r.Difference(o).IsEmpty() }
+// IsSubset reports whether every version in r is in o. Like IsDisjoint it
+// walks both interval lists without allocating: a resolver asks it for
+// every term it compares.
+func (r Range) IsSubset(o Range) bool {
+	j := 0
+	for _, a := range r.ivs {
+		// lo/loIncl is where the part of a not yet covered by o starts.
+		lo, loIncl := a.lo, a.loIncl
+		for {
+			// Skip the intervals of o that end before the uncovered part.
+			for j < len(o.ivs) && !o.ivs[j].hiInf && (interval{lo: lo, loIncl: loIncl, hi: o.ivs[j].hi, hiIncl: o.ivs[j].hiIncl}).norm().empty() {
+				j++
+			}
+			rest := interval{lo: lo, loIncl: loIncl, hi: a.hi, hiIncl: a.hiIncl, hiInf: a.hiInf}
+			if j == len(o.ivs) {
+				if !rest.norm().empty() {
+					return false
+				}
+				break
+			}
+			b := o.ivs[j]
+			gap := interval{lo: lo, loIncl: loIncl, hi: b.lo, hiIncl: !b.loIncl}
+			if cmpUpper(gap, a) > 0 {
+				gap.hi, gap.hiIncl, gap.hiInf = a.hi, a.hiIncl, a.hiInf
+			}
+			if !gap.norm().empty() {
+				return false
+			}
+			if cmpUpper(a, b) <= 0 {
+				break
+			}
+			lo, loIncl = b.hi, !b.hiIncl
+			j++
+		}
+	}
+	return true
+}
 
 // IsDisjoint reports whether no version is in both r and o.
-func (r Range) IsDisjoint(o Range) bool { return r.Intersect(o).IsEmpty() }
+func (r Range) IsDisjoint(o Range) bool {
+	i, j := 0, 0
+	for i < len(r.ivs) && j < len(o.ivs) {
+		a, b := r.ivs[i], o.ivs[j]
+		iv := a
+		if cmpLower(b, a) > 0 {
+			iv.lo, iv.loIncl = b.lo, b.loIncl
+		}
+		if cmpUpper(b, a) < 0 {
+			iv.hi, iv.hiIncl, iv.hiInf = b.hi, b.hiIncl, b.hiInf
+		}
+		if !iv.norm().empty() {
+			return false
+		}
+		if cmpUpper(a, b) < 0 {
+			i++
+		} else {
+			j++
+		}
+	}
+	return true
+}
+
+// IsPin reports whether r holds exactly one version, or exactly what one
+// "==V" clause admits (V and V+local); a resolver decides such packages
+// first. It does not allocate for a final V.
+func (r Range) IsPin() bool {
+	if len(r.ivs) != 1 {
+		return false
+	}
+	iv := r.ivs[0]
+	if iv.hiInf || iv.lo.after || iv.hi.after || !iv.loIncl {
+		return false
+	}
+	lo, hi := iv.lo.v, iv.hi.v
+	if iv.hiIncl {
+		return lo.Compare(hi) == 0
+	}
+	if lo.flags&flagLocal != 0 {
+		return false
+	}
+	if lo.preKind == 0 && lo.flags == 0 {
+		return hi.epoch == lo.epoch && hi.rel == lo.rel && hi.preKind == 0 && hi.flags == flagPost|flagDev && hi.post.isZero() && hi.dev.isZero()
+	}
+	return hi.Compare(afterLocals(lo)) == 0
+}
 
 // Equal reports whether r and o hold the same versions.
 func (r Range) Equal(o Range) bool {

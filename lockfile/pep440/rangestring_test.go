@@ -42,3 +42,14 @@ func TestSpecifierString(t *testing.T) {
 	r = LessThan(MustParse("2.0.0")).Union(r)
 	assert.Equal(t, r.SpecifierString(), "!=2.0.0, <3.0.0")
 }
+
+func TestIsPin(t *testing.T) {
+	for spec, want := range map[string]bool{
+		"==1.0": true, "==1.0.0": true, "==1.0+abc": true, "==1.0a1": true, "==1.0.post2": true, "==1.0.dev3": true,
+		"===1.0": true, ">=1.0,<=1.0": true,
+		"==1.*": false, ">=1.0": false, "!=1.0": false, "": false, ">1,<1": false, "==1.0,!=1.0+abc": false,
+	} {
+		assert.Equal(t, MustParseSpecifiers(spec).Range().IsPin(), want, spec)
+	}
+	assert.Assert(t, ExactRange(MustParse("2.0")).IsPin())
+}

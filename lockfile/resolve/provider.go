@@ -105,7 +105,7 @@ func (pr *provider) candidates(name string, proj *project) []pep440.Version {
 // It looks only at the range, never at what prefetching has loaded so far,
 // so the decision order cannot depend on timing.
 func (pr *provider) Priority(_ string, allowed pep440.Range) int {
-	if s := pubgrub.RangeString(allowed); strings.HasPrefix(s, "==") && !strings.Contains(s, " || ") {
+	if allowed.IsPin() {
 		return 0
 	}
 	return 1

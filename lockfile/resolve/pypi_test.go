@@ -18,15 +18,36 @@ import (
 	"github.com/pydeploy/pydeploy/lockfile/wheel"
 )
 
-var pypiRootSets = []string{"web-service", "jupyter", "dagster"}
+// pypiRootSets are the fixture's root sets and "union", all three at once.
+var pypiRootSets = []string{"web-service", "jupyter", "dagster", "union"}
+
+// pypiIndex returns the index of a root set with its requirements; the
+// union's index holds every project of the fixture.
+func pypiIndex(tb testing.TB, rootSet string) (*testindex.Index, *testindex.PyPIRoot) {
+	tb.Helper()
+	dir := shareddata.Dir(tb, "pypi")
+	if rootSet != "union" {
+		ix, root, err := testindex.FromPyPI(dir, rootSet)
+		assert.NilError(tb, err)
+		return ix, root
+	}
+	ix, root, err := testindex.FromPyPI(dir, "")
+	assert.NilError(tb, err)
+	root.Requirements = nil
+	for _, name := range pypiRootSets[:3] {
+		_, r, err := testindex.FromPyPI(dir, name)
+		assert.NilError(tb, err)
+		root.Requirements = append(root.Requirements, r.Requirements...)
+	}
+	return ix, root
+}
 
 // pypiFixture serves one root set of the real PyPI metadata on 127.0.0.1 and
 // returns a client for it and the request to resolve (CPython 3.11,
 // manylinux_2_28 x86_64, no newer than the snapshot).
 func pypiFixture(tb testing.TB, rootSet string, cacheDir string) (*simpleapi.Client, Request) {
 	tb.Helper()
-	ix, root, err := testindex.FromPyPI(shareddata.Dir(tb, "pypi"), rootSet)
-	assert.NilError(tb, err)
+	ix, root := pypiIndex(tb, rootSet)
 	srv := testindex.StartT(tb, ix, testindex.Options{})
 	client, err := simpleapi.New(simpleapi.Options{Indexes: []simpleapi.Index{{URL: srv.URL + "/simple/"}}, NoNetrc: true, CacheDir: cacheDir})
 	assert.NilError(tb, err)
