@@ -313,6 +313,47 @@ func (r Range) IsDisjoint(o Range) bool {
 	return true
 }
 
+// Intervals returns the connected parts of r, lowest first.
+func (r Range) Intervals() []Range {
+	out := make([]Range, len(r.ivs))
+	for i, iv := range r.ivs {
+		out[i] = Range{ivs: []interval{iv}}
+	}
+	return out
+}
+
+// LowerBound returns the version r's lowest part starts at, and false when
+// r is empty; the smallest version (0.dev0) when r is unbounded below.
+func (r Range) LowerBound() (Version, bool) {
+	if r.IsEmpty() {
+		return Version{}, false
+	}
+	return r.ivs[0].lo.v, true
+}
+
+// WithoutLowerBound returns r with its lowest part extended down to the
+// smallest version; WithoutUpperBound returns r with its highest part
+// extended past every version. Both return r itself when empty.
+func (r Range) WithoutLowerBound() Range {
+	if r.IsEmpty() {
+		return r
+	}
+	ivs := slices.Clone(r.ivs)
+	ivs[0].lo, ivs[0].loIncl = minPoint, true
+	return newRange(ivs...)
+}
+
+// WithoutUpperBound: see WithoutLowerBound.
+func (r Range) WithoutUpperBound() Range {
+	if r.IsEmpty() {
+		return r
+	}
+	ivs := slices.Clone(r.ivs)
+	last := &ivs[len(ivs)-1]
+	last.hi, last.hiIncl, last.hiInf = point{}, false, true
+	return newRange(ivs...)
+}
+
 // IsPin reports whether r holds exactly one version, or exactly what one
 // "==V" clause admits (V and V+local); a resolver decides such packages
 // first. It does not allocate for a final V.

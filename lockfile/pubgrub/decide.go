@@ -11,7 +11,7 @@ import (
 // decide picks the next package and version. It returns the package whose
 // incompatibilities to propagate next, or done when every package with a
 // positive derivation has a decision.
-func (s *solver) decide(ctx context.Context) (string, bool, error) {
+func (s *solver) decide(ctx context.Context) (string, bool, []task, error) {
 	var pick *pkgState
 	best := 0
 	for _, st := range s.order {
@@ -27,10 +27,10 @@ func (s *solver) decide(ctx context.Context) (string, bool, error) {
 		}
 	}
 	if pick == nil {
-		return "", true, nil
+		return "", true, nil, nil
 	}
 	if err := s.loadVersions(ctx, pick); err != nil {
-		return "", false, err
+		return "", false, nil, err
 	}
 	allowed := pick.acc.Range
 	var v pep440.Version
@@ -43,37 +43,77 @@ func (s *solver) decide(ctx context.Context) (string, bool, error) {
 	}
 	if !found {
 		s.addIncompat(&Incompatibility{Terms: []Term{Pos(pick.name, allowed)}, Kind: KindNoVersions})
-		return pick.name, false, nil
+		return pick.name, false, nil, nil
 	}
-	exact := pep440.ExactRange(v)
 	if !s.asked[pick.name+"\x00"+v.String()] {
 		deps, err := s.dependencies(ctx, pick.name, v)
 		if err != nil {
-			return "", false, err
+			return "", false, nil, err
 		}
-		if deps.Unavailable != "" {
-			s.addUnavailable(pick, v, deps.Unavailable)
-			return pick.name, false, nil
+		if len(deps.Forks) > 0 {
+			return "", false, s.fork(pick, v, deps.Forks), nil
 		}
-		for _, d := range deps.Requires {
-			s.addDependency(pick, v, d)
+		if s.apply(pick, v, deps.Requires, deps.Unavailable) {
+			return pick.name, false, nil, nil
 		}
 	}
+	s.decideVersion(pick, v)
+	return pick.name, false, nil, nil
+}
+
+// apply records the answer for pick==v; it reports true when v turned out
+// unavailable.
+func (s *solver) apply(pick *pkgState, v pep440.Version, requires []Dependency, unavailable string) bool {
+	if unavailable != "" {
+		s.addUnavailable(pick, v, unavailable)
+		return true
+	}
+	for _, d := range requires {
+		s.addDependency(pick, v, d)
+	}
+	return false
+}
+
+// decideVersion decides pick==v unless that satisfies an incompatibility
+// at once (propagation then rules v out instead).
+func (s *solver) decideVersion(pick *pkgState, v pep440.Version) {
 	if !s.conflictsWith(pick, v) {
 		s.level++
-		s.assign(assignment{term: Pos(pick.name, exact), level: s.level, decision: true})
+		s.assign(assignment{term: Pos(pick.name, pep440.ExactRange(v)), level: s.level, decision: true})
 		pick.version = v
 	}
-	return pick.name, false, nil
+}
+
+// fork splits the state: each fork gets a copy with its own environments
+// and its own answer for pick==v, then decides v where it can.
+func (s *solver) fork(pick *pkgState, v pep440.Version, forks []Fork) []task {
+	out := make([]task, 0, len(forks))
+	for _, f := range forks {
+		c := s.clone()
+		c.env = f.Env
+		st := c.pkgs[pick.name]
+		if !c.apply(st, v, f.Requires, f.Unavailable) {
+			c.decideVersion(st, v)
+		}
+		out = append(out, task{s: c, next: pick.name})
+	}
+	return out
 }
 
 func (s *solver) loadVersions(ctx context.Context, st *pkgState) error {
 	if st.loaded {
 		return nil
 	}
-	if st.name == s.root {
+	switch {
+	case st.name == s.root:
 		st.versions = []pep440.Version{s.rootVersion}
-	} else {
+	case s.ep != nil:
+		vs, err := s.ep.VersionsIn(ctx, s.env, st.name)
+		if err != nil {
+			return fmt.Errorf("versions of %s: %w", st.name, err)
+		}
+		st.versions = vs
+	default:
 		vs, err := s.p.Versions(ctx, st.name)
 		if err != nil {
 			return fmt.Errorf("versions of %s: %w", st.name, err)
@@ -120,7 +160,13 @@ func (s *solver) dependencies(ctx context.Context, pkg string, v pep440.Version)
 		return Dependencies{}, fmt.Errorf("pubgrub: internal error: dependencies of %s==%s requested twice", pkg, v)
 	}
 	s.asked[key] = true
-	deps, err := s.p.Dependencies(ctx, pkg, v)
+	var deps Dependencies
+	var err error
+	if s.ep != nil {
+		deps, err = s.ep.DependenciesIn(ctx, s.env, s, pkg, v)
+	} else {
+		deps, err = s.p.Dependencies(ctx, pkg, v)
+	}
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("dependencies of %s==%s: %w", pkg, v, err)
 	}
