@@ -28,6 +28,7 @@ const (
 	keyInputHash    = "input-hash"
 	keyInputs       = "inputs"
 	keyTarget       = "target"
+	keyTargets      = "targets"
 	keyExcludeNewer = "exclude-newer"
 )
 
@@ -75,9 +76,15 @@ func (o Options) withDeadline(ctx context.Context) (context.Context, context.Can
 }
 
 // deadlineError names the deadline when it is what stopped the lock.
-func deadlineError(ctx, parent context.Context, d time.Duration, err error) error {
+func deadlineError(ctx, parent context.Context, d time.Duration, in project.Inputs, err error) error {
 	if d > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil {
-		return fmt.Errorf("lock: gave up when the %s deadline (Options.Deadline) passed: %w", d, err)
+		var idx []string
+		for _, u := range in.IndexURLs {
+			if clean, err := project.RedactURL(u); err == nil {
+				idx = append(idx, clean)
+			}
+		}
+		return fmt.Errorf("lock: gave up when the %s deadline (Options.Deadline) passed, using index %s: %w", d, strings.Join(idx, ", "), err)
 	}
 	return err
 }
@@ -95,7 +102,7 @@ func Lock(ctx context.Context, in project.Inputs, opts Options) (*pylock.Lock, e
 	defer cancel()
 	l, err := lock(dctx, in, opts)
 	if err != nil {
-		return nil, deadlineError(dctx, ctx, d, err)
+		return nil, deadlineError(dctx, ctx, d, in, err)
 	}
 	return l, nil
 }
@@ -105,21 +112,9 @@ func lock(ctx context.Context, in project.Inputs, opts Options) (*pylock.Lock, e
 	if err != nil {
 		return nil, err
 	}
-	target, err := singleTarget(in)
+	req, targets, err := request(in)
 	if err != nil {
 		return nil, err
-	}
-	req := resolve.Request{
-		Requirements: in.Requirements,
-		Constraints:  in.Constraints,
-		Target:       target,
-		ExcludeNewer: in.ExcludeNewer,
-		AllowSdist:   in.AllowSdist,
-	}
-	if in.RequiresPython != "" {
-		if req.RequiresPython, err = pep440.ParseSpecifiers(in.RequiresPython); err != nil {
-			return nil, fmt.Errorf("lock: requires-python: %w", err)
-		}
 	}
 	src := opts.Source
 	if src == nil {
@@ -131,26 +126,99 @@ func lock(ctx context.Context, in project.Inputs, opts Options) (*pylock.Lock, e
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
-	l, err := build(res, in, items, target, opts)
+	l, err := build(res, in, items, targets, opts)
 	if err != nil {
 		return nil, err
 	}
 	if err := l.Validate(); err != nil {
 		return nil, fmt.Errorf("lock: the resolution does not make a valid lock: %w", err)
 	}
-	if err := checkSelection(l, target, res); err != nil {
+	if err := checkSelection(l, res); err != nil {
 		return nil, err
 	}
 	return l, nil
 }
 
-// checkSelection runs on the finished lock the selection an installer runs
-// (pylock.Select: environments, requires-python of the lock and of every
-// package, markers, ambiguity, the best file by name) and demands exactly
-// the packages and files the resolver chose. A lock that fails here is never
-// returned or written: it would fail, or install something else, at
-// install time.
-func checkSelection(l *pylock.Lock, target wheel.Target, res *resolve.Resolution) error {
+// request turns the inputs into a resolver request: one target, several
+// (a universal lock over them), or none (a universal lock over the
+// requires-python range and the environment markers).
+func request(in project.Inputs) (resolve.Request, []wheel.Target, error) {
+	req := resolve.Request{
+		Requirements: in.Requirements,
+		Constraints:  in.Constraints,
+		ExcludeNewer: in.ExcludeNewer,
+		AllowSdist:   in.AllowSdist,
+	}
+	var err error
+	if in.RequiresPython != "" {
+		if req.RequiresPython, err = pep440.ParseSpecifiers(in.RequiresPython); err != nil {
+			return req, nil, fmt.Errorf("lock: requires-python: %w", err)
+		}
+	}
+	var targets []wheel.Target
+	for _, s := range in.Targets {
+		t, err := wheel.ParseTarget(s)
+		if err != nil {
+			return req, nil, fmt.Errorf("lock: target: %w", err)
+		}
+		if req.RequiresPython.Len() > 0 && !req.RequiresPython.ContainsWith(pep440.MustParse(t.Python.String()), ptr(true), false) {
+			return req, nil, fmt.Errorf("lock: target %s runs Python %s, outside the project's requires-python %s", t, t.Python, req.RequiresPython)
+		}
+		targets = append(targets, t)
+	}
+	envs, err := parseMarkers("environments", in.Environments)
+	if err != nil {
+		return req, nil, err
+	}
+	if req.RequiredEnvironments, err = parseMarkers("required-environments", in.RequiredEnvironments); err != nil {
+		return req, nil, err
+	}
+	switch {
+	case len(targets) == 1:
+		req.Target = targets[0]
+	case len(targets) > 1:
+		req.Targets = targets
+	case req.RequiresPython.Len() == 0:
+		return req, nil, errors.New("lock: no target: set Inputs.Targets (one lock per image, or one universal lock for several), or Inputs.RequiresPython for a universal lock over that Python range")
+	default:
+		req.Universal, req.Environments = true, envs
+	}
+	if len(targets) > 0 && len(envs) > 0 {
+		return req, nil, errors.New("lock: Inputs.Environments narrows a universal lock without targets; with Targets, list the targets instead")
+	}
+	return req, targets, nil
+}
+
+func parseMarkers(what string, ss []string) ([]pep508.Marker, error) {
+	var out []pep508.Marker
+	for i, s := range ss {
+		m, err := pep508.ParseMarker(s)
+		if err != nil {
+			return nil, fmt.Errorf("lock: %s[%d]: %w", what, i, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// checkSelection runs on the finished lock, for every target, the selection
+// an installer runs (pylock.Select: environments, requires-python of the
+// lock and of every package, markers, ambiguity, the best file by name)
+// with the lock's extras and groups selected, and demands exactly the
+// packages and files the resolver chose for that target. A lock that fails
+// here is never returned or written: it would fail, or install something
+// else, at install time.
+func checkSelection(l *pylock.Lock, res *resolve.Resolution) error {
+	for _, ti := range res.Installs {
+		if err := checkTarget(l, ti); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkTarget(l *pylock.Lock, ti resolve.TargetInstall) error {
+	target := ti.Target
 	env := target.Environment()
 	env.Extras, env.DependencyGroups = l.Extras, l.DependencyGroups
 	sel, err := l.Select(env, target)
@@ -158,8 +226,8 @@ func checkSelection(l *pylock.Lock, target wheel.Target, res *resolve.Resolution
 		return fmt.Errorf("lock: an installer would refuse the lock on %s: %w", target, err)
 	}
 	want := map[string]string{}
-	for _, p := range res.Packages {
-		want[p.Name] = p.Version.String() + " " + p.Files[0].Filename
+	for _, p := range ti.Packages {
+		want[p.Name] = p.Version.String() + " " + p.File.Filename
 	}
 	got := map[string]string{}
 	for _, s := range sel {
@@ -200,17 +268,6 @@ func Write(ctx context.Context, path string, in project.Inputs, opts Options) (s
 	return pylock.Hash(data), nil
 }
 
-func singleTarget(in project.Inputs) (wheel.Target, error) {
-	if len(in.Targets) != 1 {
-		return wheel.Target{}, fmt.Errorf("lock: exactly one target is supported, found %d (%q); lock each target into its own pylock.<service>.toml", len(in.Targets), in.Targets)
-	}
-	t, err := wheel.ParseTarget(in.Targets[0])
-	if err != nil {
-		return wheel.Target{}, fmt.Errorf("lock: target: %w", err)
-	}
-	return t, nil
-}
-
 func defaultClient(in project.Inputs, opts Options) (*simpleapi.Client, error) {
 	if len(in.IndexURLs) == 0 {
 		return nil, errors.New("lock: no index URL: set Inputs.IndexURLs or Options.Source")
@@ -231,14 +288,10 @@ func defaultClient(in project.Inputs, opts Options) (*simpleapi.Client, error) {
 }
 
 // build turns a resolution into a lock.
-func build(res *resolve.Resolution, in project.Inputs, items []string, target wheel.Target, opts Options) (*pylock.Lock, error) {
+func build(res *resolve.Resolution, in project.Inputs, items []string, targets []wheel.Target, opts Options) (*pylock.Lock, error) {
 	createdBy := opts.CreatedBy
 	if createdBy == "" {
 		createdBy = ToolName
-	}
-	requiresPython := in.RequiresPython
-	if requiresPython == "" {
-		requiresPython = fmt.Sprintf(">=%d.%d", target.Python.Major, target.Python.Minor)
 	}
 	inputs := make([]any, len(items))
 	for i, it := range items {
@@ -247,29 +300,39 @@ func build(res *resolve.Resolution, in project.Inputs, items []string, target wh
 	tool := map[string]any{
 		keyInputHash: project.InputHash(items),
 		keyInputs:    inputs,
-		keyTarget:    target.String(),
+	}
+	switch len(targets) {
+	case 0:
+	case 1:
+		tool[keyTarget] = targets[0].String()
+	default:
+		var ts []any
+		for _, t := range targets {
+			ts = append(ts, t.String())
+		}
+		tool[keyTargets] = ts
 	}
 	if !in.ExcludeNewer.IsZero() {
 		tool[keyExcludeNewer] = in.ExcludeNewer.UTC()
 	}
 	l := &pylock.Lock{
 		LockVersion:      pylock.SupportedVersion,
-		Environments:     []string{environmentMarker(target)},
-		RequiresPython:   requiresPython,
+		Environments:     lockEnvironments(in, targets),
+		RequiresPython:   lockRequiresPython(in, targets),
 		Extras:           normalizedNames(in.Extras),
 		DependencyGroups: normalizedNames(in.Groups),
 		CreatedBy:        createdBy,
 		Tool:             map[string]any{ToolName: tool},
 	}
 	selection := selectionMarkers(res, in)
-	versions := map[string]string{}
 	for _, p := range res.Packages {
-		versions[p.Name] = p.Version.String()
-	}
-	for _, p := range res.Packages {
-		pkg := pylock.Package{Name: p.Name, Version: p.Version.String(), RequiresPython: p.RequiresPython, Marker: selection[p.Name]}
-		for _, d := range p.Dependencies {
-			pkg.Dependencies = append(pkg.Dependencies, pylock.Dependency{Name: d, Version: versions[d]})
+		marker, err := andMarkers(p.Marker, selection[p.Name])
+		if err != nil {
+			return nil, fmt.Errorf("lock: package %s %s: %w", p.Name, p.Version, err)
+		}
+		pkg := pylock.Package{Name: p.Name, Version: p.Version.String(), RequiresPython: p.RequiresPython, Marker: marker}
+		for _, d := range p.DependsOn {
+			pkg.Dependencies = append(pkg.Dependencies, pylock.Dependency{Name: d.Name, Version: d.Version.String()})
 		}
 		for _, f := range p.Files {
 			file, err := lockFile(p.Name, f)
@@ -291,6 +354,57 @@ func build(res *resolve.Resolution, in project.Inputs, items []string, target wh
 		l.Packages = append(l.Packages, pkg)
 	}
 	return l, nil
+}
+
+// lockEnvironments are the environments markers an installer checks: one
+// per target, the universal lock's own environment markers, or none.
+func lockEnvironments(in project.Inputs, targets []wheel.Target) []string {
+	var out []string
+	for _, t := range targets {
+		out = append(out, environmentMarker(t))
+	}
+	if len(targets) == 0 {
+		for _, s := range in.Environments {
+			if m, err := pep508.ParseMarker(s); err == nil {
+				out = append(out, m.String())
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// lockRequiresPython is the project's requires-python, else the lowest
+// Python of the targets.
+func lockRequiresPython(in project.Inputs, targets []wheel.Target) string {
+	if in.RequiresPython != "" {
+		return in.RequiresPython
+	}
+	var lo *wheel.Target
+	for i, t := range targets {
+		if lo == nil || t.Python.Major < lo.Python.Major || (t.Python.Major == lo.Python.Major && t.Python.Minor < lo.Python.Minor) {
+			lo = &targets[i]
+		}
+	}
+	if lo == nil {
+		return ""
+	}
+	return fmt.Sprintf(">=%d.%d", lo.Python.Major, lo.Python.Minor)
+}
+
+// andMarkers is "a and b" ("" when both are empty), normalized.
+func andMarkers(a, b string) (string, error) {
+	switch {
+	case a == "":
+		return b, nil
+	case b == "":
+		return a, nil
+	}
+	m, err := pep508.ParseMarker("(" + a + ") and (" + b + ")")
+	if err != nil {
+		return "", err
+	}
+	return m.String(), nil
 }
 
 func lockFile(project string, f resolve.File) (pylock.File, error) {

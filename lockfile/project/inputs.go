@@ -42,8 +42,19 @@ type Inputs struct {
 	// in them are never recorded.
 	IndexURLs []string
 	// Targets are the install environments in wheel.ParseTarget syntax
-	// ("cp312-manylinux_2_36_x86_64").
+	// ("cp312-manylinux_2_36_x86_64"). One target makes a lock for that
+	// image; several make one universal lock that installs on each of them
+	// (packages carry markers, and every target finds its wheels). None
+	// makes a universal lock for every environment RequiresPython admits,
+	// narrowed by Environments, as uv lock does.
 	Targets []string
+	// Environments, for a universal lock without Targets, are markers the
+	// lock is limited to ("sys_platform == 'linux'"), like uv's
+	// tool.uv.environments. RequiredEnvironments are markers of platforms
+	// every locked package must have a wheel (or allowed sdist) for where
+	// it is needed, like uv's tool.uv.required-environments.
+	Environments         []string
+	RequiredEnvironments []string
 	// ExcludeNewer ignores files uploaded after it; the zero time means no
 	// cut-off (and no reproducible re-lock).
 	ExcludeNewer time.Time
@@ -65,8 +76,12 @@ const (
 	KindGroup            = "group"
 	KindIndex            = "index"
 	KindTarget           = "target"
-	KindExcludeNewer     = "exclude-newer"
-	KindPolicy           = "policy"
+	// KindEnvironment and KindRequiredEnvironment record the environment
+	// markers of a universal lock.
+	KindEnvironment         = "environment"
+	KindRequiredEnvironment = "required-environment"
+	KindExcludeNewer        = "exclude-newer"
+	KindPolicy              = "policy"
 )
 
 // Items returns the canonical form of the inputs: sorted, de-duplicated
@@ -120,6 +135,15 @@ func (in *Inputs) Items() ([]string, error) {
 			return nil, fmt.Errorf("inputs: target: %w", err)
 		}
 		items = append(items, KindTarget+":"+tg.String())
+	}
+	for kind, ms := range map[string][]string{KindEnvironment: in.Environments, KindRequiredEnvironment: in.RequiredEnvironments} {
+		for _, s := range ms {
+			m, err := pep508.ParseMarker(s)
+			if err != nil {
+				return nil, fmt.Errorf("inputs: %s: %w", kind, err)
+			}
+			items = append(items, kind+":"+m.String())
+		}
 	}
 	if !in.ExcludeNewer.IsZero() {
 		items = append(items, KindExcludeNewer+":"+in.ExcludeNewer.UTC().Format(time.RFC3339Nano))

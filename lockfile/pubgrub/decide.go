@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
 )
@@ -13,7 +14,7 @@ import (
 // positive derivation has a decision.
 func (s *solver) decide(ctx context.Context) (string, bool, []task, error) {
 	var pick *pkgState
-	best := 0
+	best, bestClass := 0, 0
 	for _, st := range s.order {
 		if st.decided || len(st.idx) == 0 || !st.acc.Positive {
 			continue
@@ -22,8 +23,9 @@ func (s *solver) decide(ctx context.Context) (string, bool, []task, error) {
 		if s.prio != nil && st.name != s.root {
 			prio = s.prio.Priority(st.name, st.acc.Range)
 		}
-		if pick == nil || prio < best {
-			pick, best = st, prio
+		class := s.conflictClass(st.name)
+		if pick == nil || prio < best || (prio == best && class < bestClass) {
+			pick, best, bestClass = st, prio, class
 		}
 	}
 	if pick == nil {
@@ -75,13 +77,84 @@ func (s *solver) apply(pick *pkgState, v pep440.Version, requires []Dependency, 
 }
 
 // decideVersion decides pick==v unless that satisfies an incompatibility
-// at once (propagation then rules v out instead).
+// at once (propagation then rules v out instead, and the conflict is
+// counted, see recordConflict).
 func (s *solver) decideVersion(pick *pkgState, v pep440.Version) {
-	if !s.conflictsWith(pick, v) {
-		s.level++
-		s.assign(assignment{term: Pos(pick.name, pep440.ExactRange(v)), level: s.level, decision: true})
-		pick.version = v
+	if ic := s.conflictsWith(pick, v); ic != nil {
+		s.recordConflict(pick.name, ic)
+		return
 	}
+	s.level++
+	s.assign(assignment{term: Pos(pick.name, pep440.ExactRange(v)), level: s.level, decision: true})
+	pick.version = v
+}
+
+// conflictThreshold is how many times a package must be rejected because
+// of another (uv's CONFLICT_THRESHOLD) before their decision order swaps.
+const conflictThreshold = 5
+
+// Conflict classes: packages often rejected are decided early, those often
+// the cause late, both before the rest (uv's ConflictEarly/ConflictLate).
+const (
+	classEarly = iota
+	classLate
+	classNone
+)
+
+func (s *solver) conflictClass(pkg string) int {
+	switch {
+	case s.early[pkg]:
+		return classEarly
+	case s.late[pkg]:
+		return classLate
+	}
+	return classNone
+}
+
+// recordConflict applies uv's conflict tracking: when a package's versions
+// keep being rejected because of the same decided package (the culprit),
+// the decision order is wrong for them — the culprit was decided first and
+// the rejected package walks back through its versions one by one, maybe
+// down to a very old one that no longer conflicts (packse's
+// wrong-backtracking scenarios). After conflictThreshold rejections the
+// rejected package is decided earlier, the culprit later, and the culprit's
+// decision is undone. Like everything else the counting depends only on
+// the solver's own steps, so it is deterministic.
+func (s *solver) recordConflict(affected string, ic *Incompatibility) {
+	base := baseName(affected)
+	real := false
+	for _, t := range ic.Terms {
+		if t.Package == affected || baseName(t.Package) == base {
+			continue
+		}
+		real = true
+		s.culprit[t.Package]++
+		if s.culprit[t.Package] == conflictThreshold && !s.late[t.Package] {
+			s.late[t.Package] = true
+			if st := s.pkgs[t.Package]; st != nil && st.decided {
+				for _, ai := range st.idx {
+					if a := s.assignments[ai]; a.decision {
+						s.backtrack(a.level - 1)
+						break
+					}
+				}
+			}
+		}
+	}
+	if real {
+		s.affected[affected]++
+		if s.affected[affected] == conflictThreshold {
+			s.early[affected] = true
+		}
+	}
+}
+
+// baseName strips a virtual package's extra ("a[x]" -> "a").
+func baseName(pkg string) string {
+	if i := strings.IndexByte(pkg, '['); i > 0 && strings.HasSuffix(pkg, "]") {
+		return pkg[:i]
+	}
+	return pkg
 }
 
 // fork splits the state: each fork gets a copy with its own environments
@@ -126,10 +199,10 @@ func (s *solver) loadVersions(ctx context.Context, st *pkgState) error {
 	return nil
 }
 
-// conflictsWith reports whether deciding st==v would satisfy one of st's
-// incompatibilities at once (its other terms already hold); propagation
-// then rules v out instead.
-func (s *solver) conflictsWith(st *pkgState, v pep440.Version) bool {
+// conflictsWith returns the incompatibility of st that deciding st==v
+// would satisfy at once (its other terms already hold), or nil;
+// propagation then rules v out instead.
+func (s *solver) conflictsWith(st *pkgState, v pep440.Version) *Incompatibility {
 	decision := Pos(st.name, pep440.ExactRange(v))
 	for _, ic := range st.incompats {
 		t, _ := ic.term(st.name)
@@ -148,10 +221,10 @@ func (s *solver) conflictsWith(st *pkgState, v pep440.Version) bool {
 			}
 		}
 		if satisfied {
-			return true
+			return ic
 		}
 	}
-	return false
+	return nil
 }
 
 func (s *solver) dependencies(ctx context.Context, pkg string, v pep440.Version) (Dependencies, error) {

@@ -58,6 +58,11 @@ type solver struct {
 	assignments []assignment
 	level       int
 	asked       map[string]bool // "pkg\x00version" whose dependencies were fetched
+
+	// Conflict tracking (recordConflict): rejections counted per package
+	// rejected and per culprit, and the packages moved early or late.
+	affected, culprit map[string]int
+	early, late       map[string]bool
 }
 
 // Solve finds versions for the root package's dependency graph. root is the
@@ -89,7 +94,8 @@ func SolveForks(ctx context.Context, p EnvProvider, root string, rootVersion pep
 }
 
 func newSolver(p Provider, root string, rootVersion pep440.Version) *solver {
-	s := &solver{p: p, root: root, rootVersion: rootVersion, pkgs: map[string]*pkgState{}, asked: map[string]bool{}}
+	s := &solver{p: p, root: root, rootVersion: rootVersion, pkgs: map[string]*pkgState{}, asked: map[string]bool{},
+		affected: map[string]int{}, culprit: map[string]int{}, early: map[string]bool{}, late: map[string]bool{}}
 	s.prio, _ = p.(Prioritizer)
 	s.addIncompat(&Incompatibility{Terms: []Term{Neg(root, pep440.ExactRange(rootVersion))}, Kind: KindRoot})
 	return s
@@ -166,6 +172,8 @@ func (s *solver) clone() *solver {
 	c := *s
 	c.assignments = slices.Clone(s.assignments)
 	c.asked = maps.Clone(s.asked)
+	c.affected, c.culprit = maps.Clone(s.affected), maps.Clone(s.culprit)
+	c.early, c.late = maps.Clone(s.early), maps.Clone(s.late)
 	c.pkgs = make(map[string]*pkgState, len(s.pkgs))
 	c.order = make([]*pkgState, len(s.order))
 	for i, st := range s.order {

@@ -337,6 +337,12 @@ func tagSet(t wheel.Tag) mset {
 	case plat == "win_arm64":
 		set(pep508.VarSysPlatform, "win32")
 		set(pep508.VarPlatformMachine, "ARM64")
+	default:
+		// Another OS ("freebsd_13_x86_64"): its sys_platform carries a
+		// version, but the architecture is plain.
+		if arch := archOf(plat); arch != "" {
+			set(pep508.VarPlatformMachine, arch)
+		}
 	}
 	interp, abi := t.Interpreter, t.ABI
 	switch {

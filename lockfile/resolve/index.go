@@ -330,10 +330,33 @@ func (p *policy) buildRelease(name string, files []*simpleapi.File, wheels []*wh
 	return r
 }
 
+// waitingFor lists the projects whose pages are being fetched, for an
+// error that says what a cancelled resolution was waiting on.
+func (pr *provider) waitingFor() []string {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	var out []string
+	for n, c := range pr.waiting {
+		if c > 0 {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // loadProject fetches and indexes a project page; a project the index does
 // not have has no releases.
 func (pr *provider) loadProject(ctx context.Context, name string) (*project, error) {
 	return pr.projects.get(name, func() (*project, error) {
+		pr.mu.Lock()
+		pr.waiting[name]++
+		pr.mu.Unlock()
+		defer func() {
+			pr.mu.Lock()
+			pr.waiting[name]--
+			pr.mu.Unlock()
+		}()
 		page, err := pr.src.Project(ctx, name)
 		var nf *simpleapi.NotFoundError
 		if errors.As(err, &nf) {

@@ -220,76 +220,87 @@ func (c cube) eval(env pep508.Environment, py pep440.Version) bool {
 	return true
 }
 
-// correlated are the variables whose values come in known combinations:
-// sys_platform, platform_system and os_name; implementation_name and
-// platform_python_implementation.
-var correlated = []struct {
-	vars []pep508.Variable
-	rows [][]string
-}{
-	{[]pep508.Variable{pep508.VarSysPlatform, pep508.VarPlatformSystem, pep508.VarOSName}, [][]string{
-		{"linux", "Linux", "posix"}, {"darwin", "Darwin", "posix"}, {"win32", "Windows", "nt"},
-		{"cygwin", "", "posix"}, {"freebsd", "FreeBSD", "posix"}, {"emscripten", "Emscripten", "posix"},
-		{"ios", "iOS", "posix"}, {"android", "Android", "posix"},
-	}},
-	{[]pep508.Variable{pep508.VarImplementationName, pep508.VarPlatformPythonImplementation}, [][]string{
-		{"cpython", "CPython"}, {"pypy", "PyPy"}, {"graalpy", "GraalVM"}, {"ironpython", "IronPython"}, {"jython", "Jython"},
-	}},
-}
-
-// consistent applies the correlation table: a cube that constrains
-// correlated variables must admit a known combination of their values or
-// values outside the table.
-func consistent(c *cube) bool {
-	for _, g := range correlated {
-		idx := make([]int, len(g.vars))
-		constrained := 0
-		for i, v := range g.vars {
-			idx[i] = strIndex(v)
-			if c.str[idx[i]].set {
-				constrained++
+// exclusions are the pairs of os_name, sys_platform and platform_system
+// values that never occur together, uv's list (uv-pep508 marker algebra):
+// os_name "nt" with sys_platform "linux", "darwin" or "ios", "posix" with
+// "win32", and the BSDs, SunOS, iOS and iPadOS platform_system values with
+// every sys_platform but their own. Like uv, nothing else is assumed:
+// sys_platform "linux" with an os_name other than "posix" stays possible.
+var exclusions = func() [][4]string {
+	var out [][4]string
+	pair := func(va, a, vb, b string) { out = append(out, [4]string{va, a, vb, b}) }
+	for _, p := range []string{"linux", "darwin", "ios"} {
+		pair("os_name", "nt", "sys_platform", p)
+	}
+	pair("os_name", "posix", "sys_platform", "win32")
+	for _, ps := range []string{"FreeBSD", "NetBSD", "OpenBSD", "SunOS", "iOS", "iPadOS"} {
+		for _, sp := range []string{"aix", "android", "emscripten", "ios", "linux", "darwin", "win32", "cygwin", "wasi"} {
+			if sp == "ios" && (ps == "iOS" || ps == "iPadOS") {
+				continue
 			}
-		}
-		if constrained < 2 {
-			continue
-		}
-		ok := false
-		for _, row := range g.rows {
-			match := true
-			for i, val := range row {
-				if val != "" && !c.str[idx[i]].contains(val) {
-					match = false
-					break
-				}
-			}
-			if match {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			// Values outside the table: each variable must admit one.
-			ok = true
-			for i := range g.vars {
-				s := c.str[idx[i]]
-				if !s.set || s.neg {
-					continue
-				}
-				known := map[string]bool{}
-				for _, row := range g.rows {
-					known[row[i]] = true
-				}
-				if !slices.ContainsFunc(s.vals, func(v string) bool { return !known[v] }) {
-					ok = false
-					break
-				}
-			}
-		}
-		if !ok {
-			return false
+			pair("platform_system", ps, "sys_platform", sp)
 		}
 	}
-	return true
+	return out
+}()
+
+// platformSystemAlias maps the platform_system values uv rewrites to the
+// sys_platform value they always go with.
+var platformSystemAlias = map[string]string{
+	"Windows": "win32", "Darwin": "darwin", "Linux": "linux", "AIX": "aix", "Emscripten": "emscripten", "Android": "android",
+}
+
+// consistent reports whether some assignment of os_name, sys_platform and
+// platform_system the cube admits avoids every excluded pair.
+func consistent(c *cube) bool {
+	vars := []pep508.Variable{pep508.VarOSName, pep508.VarSysPlatform, pep508.VarPlatformSystem}
+	constrained := 0
+	var choices [3][]string
+	for i, v := range vars {
+		s := c.str[strIndex(v)]
+		if s.set {
+			constrained++
+		}
+		if s.set && !s.neg {
+			choices[i] = s.vals
+			continue
+		}
+		// Any value: those the exclusions name that s admits, and one
+		// they do not name.
+		seen := map[string]bool{}
+		for _, e := range exclusions {
+			for _, k := range []int{0, 2} {
+				if e[k] == string(v) && !seen[e[k+1]] && s.contains(e[k+1]) {
+					seen[e[k+1]] = true
+					choices[i] = append(choices[i], e[k+1])
+				}
+			}
+		}
+		choices[i] = append(choices[i], "\x00other")
+	}
+	if constrained < 2 {
+		return true
+	}
+	for _, os := range choices[0] {
+		for _, sp := range choices[1] {
+			for _, ps := range choices[2] {
+				if !excluded(os, sp, ps) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func excluded(os, sp, ps string) bool {
+	vals := map[string]string{"os_name": os, "sys_platform": sp, "platform_system": ps}
+	for _, e := range exclusions {
+		if vals[e[0]] == e[1] && vals[e[2]] == e[3] {
+			return true
+		}
+	}
+	return false
 }
 
 // mset is a set of environments: the union of its cubes. No cubes is the
@@ -464,6 +475,10 @@ func fromCompare(c *pep508.Compare, extra string) mset {
 			return mset{cubes: []cube{cb}}
 		}
 		return opaque(c)
+	}
+	if alias, ok := platformSystemAlias[lit]; ok && v == pep508.VarPlatformSystem {
+		// uv reads platform_system == "Linux" as sys_platform == "linux".
+		v, lit = pep508.VarSysPlatform, alias
 	}
 	i := strIndex(v)
 	if i < 0 {

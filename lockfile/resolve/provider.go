@@ -46,6 +46,7 @@ type provider struct {
 	forkPrefs   map[string][]pep440.Version // versions solved forks chose
 	strict      map[string]bool             // packages whose files every target of a fork must have
 	prefetched  map[string]bool
+	waiting     map[string]int // project pages being fetched
 	prefetchCtx context.Context
 	sem         chan struct{}
 	wg          sync.WaitGroup

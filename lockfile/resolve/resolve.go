@@ -91,6 +91,7 @@ func newProvider(req *Request, opts Options, sp *space, targets []wheel.Target, 
 		forkPrefs:   map[string][]pep440.Version{},
 		strict:      strict,
 		prefetched:  map[string]bool{},
+		waiting:     map[string]int{},
 	}
 	if len(req.Targets) == 0 && !req.Universal {
 		pr.pythonFloor = lowerBound(req.RequiresPython)
@@ -138,8 +139,12 @@ func (pr *provider) solve(ctx context.Context) (*Resolution, error) {
 		pr.sem = make(chan struct{}, n)
 	}
 	sols, err := pubgrub.SolveForks(ctx, pr, rootID, pep440.MustParse("0"), pr.sp.root())
+	waiting := pr.waitingFor()
 	cancel()
 	pr.wg.Wait()
+	if err != nil && ctx.Err() != nil && len(waiting) > 0 {
+		return nil, fmt.Errorf("resolve: stopped while waiting for the index to list %s: %w", strings.Join(quoteAll(waiting), ", "), err)
+	}
 	var nse *pubgrub.NoSolutionError
 	if errors.As(err, &nse) {
 		return nil, pr.noSolution(nse)
@@ -148,6 +153,14 @@ func (pr *provider) solve(ctx context.Context) (*Resolution, error) {
 		return nil, fmt.Errorf("resolve: %w", err)
 	}
 	return pr.resolution(ctx, sols)
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
 }
 
 func (pr *provider) prefetchLimit() int {
