@@ -16,7 +16,8 @@ import (
 type space struct {
 	targets []wheel.Target
 	points  []point
-	all     uint64 // bit i: target i
+	all     uint64   // bit i: target i
+	same    []uint64 // by target: the targets with its marker environment
 
 	symbolic bool
 	uni      mset // symbolic: requires-python (below 4) and the environments
@@ -40,22 +41,44 @@ func newTargetSpace(targets []wheel.Target) (*space, error) {
 		return nil, fmt.Errorf("resolve: %d targets; a universal resolution takes at most 64", len(targets))
 	}
 	sp := &space{targets: targets}
-	seen := map[string]string{}
+	group := map[string]uint64{}
+	var keys []string
 	for i, t := range targets {
 		env := t.Environment()
 		py, err := pep440.Parse(env.PythonFullVersion)
 		if err != nil {
 			return nil, fmt.Errorf("resolve: target %s: python version %q: %w", t, env.PythonFullVersion, err)
 		}
-		key := fmt.Sprintf("%+v", env)
-		if prev, dup := seen[key]; dup {
-			return nil, fmt.Errorf("resolve: targets %s and %s have the same marker environment, so no marker in a lock can tell them apart; lock them separately", prev, t)
+		for _, o := range targets[:i] {
+			if o.String() == t.String() {
+				return nil, fmt.Errorf("resolve: target %s is listed twice", t)
+			}
 		}
-		seen[key] = t.String()
+		key := fmt.Sprintf("%+v", env)
+		group[key] |= 1 << i
+		keys = append(keys, key)
 		sp.points = append(sp.points, point{env: env, py: py})
 		sp.all |= 1 << i
 	}
+	// Targets no marker tells apart (glibc and musl on one architecture)
+	// must get the same versions: they split only together.
+	for i, k := range keys {
+		sp.same = append(sp.same, group[k])
+		_ = i
+	}
 	return sp, nil
+}
+
+// whole keeps of pts the targets whose every twin (same marker
+// environment) is in pts too.
+func (sp *space) whole(pts uint64) uint64 {
+	out := pts
+	for i, g := range sp.same {
+		if pts&(1<<i) != 0 && pts&g != g {
+			out &^= 1 << i
+		}
+	}
+	return out
 }
 
 func newSymbolicSpace(requiresPython pep440.Specifiers, envs []pep508.Marker) *space {
@@ -178,7 +201,7 @@ func (sp *space) pointsSet(pts uint64) mset {
 			continue
 		}
 		c := fullCube()
-		c.py = pep440.ExactRange(sp.points[i].py)
+		c.py = sp.pythonOf(i)
 		for j, v := range strVars {
 			val, _ := sp.points[i].env.Value(v)
 			c.str[j] = strSet{set: true, vals: []string{val}}
@@ -186,6 +209,25 @@ func (sp *space) pointsSet(pts uint64) mset {
 		out = out.or(mset{cubes: []cube{c}})
 	}
 	return out
+}
+
+// pythonOf describes target i's Python for markers: its minor release
+// (every 3.11.x for cp311, as the image's Python may be any patch) unless
+// another target runs another patch of the same minor release, then its
+// exact version.
+func (sp *space) pythonOf(i int) pep440.Range {
+	minor := func(v pep440.Version) pep440.Range {
+		r := v.Release()
+		lo := pep440.MustParse(itoa(r[0]) + "." + itoa(r[1]) + ".dev0")
+		return pep440.AtLeast(lo).Intersect(pep440.LessThan(nextMinor(lo)))
+	}
+	mine := minor(sp.points[i].py)
+	for j := range sp.points {
+		if mine.Contains(sp.points[j].py) && !sp.points[j].py.Equal(sp.points[i].py) {
+			return pep440.ExactRange(sp.points[i].py)
+		}
+	}
+	return mine
 }
 
 // splitPython divides e into the Python versions in r and the rest.

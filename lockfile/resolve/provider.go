@@ -330,6 +330,12 @@ func (pr *provider) usable(e *forkEnv, name string, rel *release, metaRP string)
 			reason = why
 		}
 	}
+	if whole := pr.sp.whole(ok); whole != ok {
+		ok = whole
+		if reason == "" {
+			reason = "has no file for every target sharing its markers"
+		}
+	}
 	return coverage{all: ok == e.pts, empty: ok == 0, pts: ok}, reason
 }
 
