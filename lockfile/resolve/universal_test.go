@@ -65,8 +65,8 @@ func TestUniversalTargets(t *testing.T) {
 		want    string
 		wantErr string
 	}{{
-		name: "same versions everywhere, one entry with every target's wheel",
-		src:  newMemSource().add("fast", dist{version: "1.0", tags: []string{x86, arm, x312, a312}}),
+		name:  "same versions everywhere, one entry with every target's wheel",
+		src:   newMemSource().add("fast", dist{version: "1.0", tags: []string{x86, arm, x312, a312}}),
 		roots: []string{"fast"}, targets: four,
 		want: `fast==1.0 [fast-1.0-cp311-cp311-manylinux_2_17_aarch64.whl fast-1.0-cp311-cp311-manylinux_2_17_x86_64.whl fast-1.0-cp312-cp312-manylinux_2_17_aarch64.whl fast-1.0-cp312-cp312-manylinux_2_17_x86_64.whl]
 cp311-manylinux_2_28_x86_64: fast==1.0
@@ -136,8 +136,8 @@ cp312-manylinux_2_28_x86_64: fast==1.0
 cp312-musllinux_1_2_x86_64: fast==1.0
 `,
 	}, {
-		name: "no release has an aarch64 wheel: the explanation names the images",
-		src:  newMemSource().add("fast", dist{version: "1.0", tags: []string{x86, x312}}),
+		name:  "no release has an aarch64 wheel: the explanation names the images",
+		src:   newMemSource().add("fast", dist{version: "1.0", tags: []string{x86, x312}}),
 		roots: []string{"fast"}, targets: four,
 		wantErr: "On cp311-manylinux_2_28_aarch64, cp312-manylinux_2_28_aarch64:\nBecause fast has no wheel for cp311-manylinux_2_28_aarch64 and root depends on fast, version solving failed.",
 	}}
