@@ -55,6 +55,12 @@ type Options struct {
 	// included: 0 means DefaultDeadline, a negative value none (the
 	// context's own deadline still applies).
 	Deadline time.Duration
+	// SkipVerify makes Write skip Verify: by default it downloads every
+	// locked file (through the cache) and checks its size and hashes
+	// before writing the lock. VerifyParallel bounds those downloads (0
+	// means DefaultVerifyParallel).
+	SkipVerify     bool
+	VerifyParallel int
 }
 
 // DefaultDeadline is how long Lock may take when Options.Deadline is 0: far
@@ -249,14 +255,30 @@ func checkTarget(l *pylock.Lock, ti resolve.TargetInstall) error {
 	return nil
 }
 
-// Write locks the inputs and writes the lock to path atomically. The file
-// is only replaced after a complete, validated lock exists: on any error the
-// previous file is untouched. It returns the lock's content hash
+// Write locks the inputs, verifies every locked file (see Verify; unless
+// Options.SkipVerify) and writes the lock to path atomically. The file is
+// only replaced after a complete, validated, verified lock exists: on any
+// error the previous file is untouched. It returns the lock's content hash
 // (pylock.Hash of the written bytes).
 func Write(ctx context.Context, path string, in project.Inputs, opts Options) (string, error) {
-	l, err := Lock(ctx, in, opts)
+	if opts.Source == nil {
+		c, err := defaultClient(in, opts)
+		if err != nil {
+			return "", err
+		}
+		opts.Source = c
+	}
+	dctx, cancel, d := opts.withDeadline(ctx)
+	defer cancel()
+	opts.Deadline = -1
+	l, err := Lock(dctx, in, opts)
 	if err != nil {
-		return "", err
+		return "", deadlineError(dctx, ctx, d, in, err)
+	}
+	if !opts.SkipVerify {
+		if err := Verify(dctx, l, opts.Source, opts); err != nil {
+			return "", deadlineError(dctx, ctx, d, in, err)
+		}
 	}
 	data, err := pylock.Marshal(l)
 	if err != nil {

@@ -377,3 +377,47 @@ dev = ["gunicorn", "fastapi"]
 	assert.Assert(t, errors.As(err, &se), "%v", err)
 	assert.ErrorContains(t, err, "removed requirement of group dev:gunicorn")
 }
+
+// TestWriteVerifiesHashes: an index that advertises a wrong sha256 for a
+// wheel (its metadata file being right, so resolution succeeds) makes Write
+// fail naming the file, and nothing is written; SkipVerify writes the lock
+// as resolved. The verified files stay in the cache, so a second Write
+// downloads nothing.
+func TestWriteVerifiesHashes(t *testing.T) {
+	t.Parallel()
+	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{Faults: []testindex.Fault{{Path: "/files/gunicorn/*.whl", WrongHash: true}}})
+	in := paymentsInputs(t, srv)
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pylock.toml")
+	_, err := Write(ctx, path, in, Options{CacheDir: t.TempDir()})
+	var ve *VerifyError
+	assert.Assert(t, errors.As(err, &ve), "%v", err)
+	var hm *simpleapi.HashMismatchError
+	assert.Assert(t, errors.As(err, &hm), "%v", err)
+	assert.Equal(t, len(ve.Failures), 1)
+	assert.Assert(t, strings.HasPrefix(ve.Failures[0], "gunicorn-"), "%v", ve.Failures)
+	assert.ErrorContains(t, err, "sha256 hash mismatch for gunicorn-")
+	_, statErr := os.Stat(path)
+	assert.Assert(t, os.IsNotExist(statErr), "a lock was written")
+
+	_, err = Write(ctx, path, in, Options{SkipVerify: true})
+	assert.NilError(t, err)
+
+	// Without the fault every file verifies; the second run reads them
+	// from the cache.
+	srv.ClearFaults()
+	cache := t.TempDir()
+	_, err = Write(ctx, path, in, Options{CacheDir: cache})
+	assert.NilError(t, err)
+	srv.ResetStats()
+	_, err = Write(ctx, path, in, Options{CacheDir: cache})
+	assert.NilError(t, err)
+	assert.Equal(t, srv.Count("/files/*/*.whl", 0), 0, "verified files come from the cache")
+
+	// A source that cannot download cannot verify.
+	_, err = Write(ctx, path, in, Options{Source: noDownload{fastClient(t, srv)}})
+	assert.ErrorContains(t, err, "cannot verify the locked files")
+}
+
+type noDownload struct{ resolve.Source }

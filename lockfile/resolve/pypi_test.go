@@ -147,6 +147,66 @@ func BenchmarkResolvePyPIWarm(b *testing.B) {
 	}
 }
 
+// universalTargets are the four images of the universal benchmarks:
+// CPython 3.10 and 3.11 (the fixture predates 3.12 wheels) on manylinux
+// x86_64 and aarch64.
+var universalTargets = []string{"cp310-manylinux_2_28_x86_64", "cp310-manylinux_2_28_aarch64", "cp311-manylinux_2_28_x86_64", "cp311-manylinux_2_28_aarch64"}
+
+// universal turns a single-target fixture request into a universal one
+// over universalTargets (sdists allowed: psutil had no aarch64 wheels).
+func universal(tb testing.TB, req Request) Request {
+	tb.Helper()
+	for _, s := range universalTargets {
+		t, err := wheel.ParseTarget(s)
+		assert.NilError(tb, err)
+		req.Targets = append(req.Targets, t)
+	}
+	req.AllowSdist = true
+	return req
+}
+
+// BenchmarkResolvePyPIUniversalWarm is BenchmarkResolvePyPIWarm for one
+// universal resolution over four images; compare with
+// BenchmarkResolvePyPIWarmSdist (the same single-target request with
+// sdists allowed) for the cost of universality.
+func BenchmarkResolvePyPIUniversalWarm(b *testing.B) {
+	benchWarm(b, universal)
+}
+
+// BenchmarkResolvePyPIWarmSdist is BenchmarkResolvePyPIWarm with sdists
+// allowed, the single-target baseline of the universal benchmark.
+func BenchmarkResolvePyPIWarmSdist(b *testing.B) {
+	benchWarm(b, func(_ testing.TB, r Request) Request { r.AllowSdist = true; return r })
+}
+
+func benchWarm(b *testing.B, shape func(testing.TB, Request) Request) {
+	for _, name := range pypiRootSets {
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			client, req := pypiFixture(b, name, dir)
+			req = shape(b, req)
+			ctx := context.Background()
+			if _, err := resolveOnce(ctx, req, client); err != nil {
+				b.Fatal(err)
+			}
+			opts := simpleapi.Options{Indexes: client.Indexes(), NoNetrc: true, CacheDir: dir}
+			b.ResetTimer()
+			start, cpu := time.Now(), startCPU()
+			for b.Loop() {
+				c, err := simpleapi.New(opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := resolveOnce(ctx, req, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/resolve")
+			cpu.report(b)
+		})
+	}
+}
+
 // BenchmarkResolvePyPICold measures a first resolve on a new machine: every
 // iteration builds a new client over an empty cache directory, against the
 // loopback index (already serving, its files already generated), and
