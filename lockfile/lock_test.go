@@ -421,3 +421,23 @@ func TestWriteVerifiesHashes(t *testing.T) {
 }
 
 type noDownload struct{ resolve.Source }
+
+// TestHugeMetadata: a metadata file larger than the client accepts (here 1
+// MiB; 16 MiB by default) fails the lock naming the project's file, the
+// index and the URL, and is not read to the end.
+func TestHugeMetadata(t *testing.T) {
+	t.Parallel()
+	ix := testindex.New()
+	ix.Add("app", testindex.Pure("1.0", "evil"))
+	ix.Add("evil", testindex.Pure("1.0", "x; "+strings.Repeat("(", 3<<20)+"os_name == 'nt'"+strings.Repeat(")", 3<<20)))
+	srv := testindex.StartT(t, ix, testindex.Options{})
+	c, err := simpleapi.New(simpleapi.Options{Indexes: []simpleapi.Index{{URL: srv.SimpleURL()}}, NoNetrc: true, MaxMetadataBytes: 1 << 20})
+	assert.NilError(t, err)
+	in := project.Inputs{Requirements: reqs(t, "app"), IndexURLs: []string{srv.SimpleURL()}, Targets: []string{target}}
+	_, err = Lock(context.Background(), in, Options{Source: c})
+	var tl *simpleapi.TooLargeError
+	assert.Assert(t, errors.As(err, &tl), "%v", err)
+	assert.ErrorContains(t, err, "metadata of evil-1.0-py3-none-any.whl from index 127.0.0.1:")
+	assert.ErrorContains(t, err, "/files/evil/evil-1.0-py3-none-any.whl.metadata: the body is")
+	assert.ErrorContains(t, err, "more than the 1048576 allowed")
+}

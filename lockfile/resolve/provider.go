@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
 	"github.com/pydeploy/pydeploy/lockfile/pep508"
@@ -438,7 +439,7 @@ func parseMetadata(name string, v pep440.Version, md *simpleapi.Metadata) *relea
 	for _, s := range md.RequiresDist {
 		r, notes, err := pep508.ParseLenient(s)
 		if err != nil {
-			rd.invalid = fmt.Sprintf("has an invalid Requires-Dist %q", s)
+			rd.invalid = fmt.Sprintf("has an invalid Requires-Dist %q", shorten(s))
 			return rd
 		}
 		if len(notes) > 0 {
@@ -447,6 +448,19 @@ func parseMetadata(name string, v pep440.Version, md *simpleapi.Metadata) *relea
 		rd.reqs = append(rd.reqs, r)
 	}
 	return rd
+}
+
+// shorten cuts a string quoted in a message (hostile metadata can hold
+// megabytes) to its first 100 bytes.
+func shorten(s string) string {
+	if len(s) <= 100 {
+		return s
+	}
+	cut := 100
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
 }
 
 // toDependencies turns requirements into solver dependencies within e,

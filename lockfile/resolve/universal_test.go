@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -165,4 +166,24 @@ func TestUniversalRequestErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "needs request.RequiresPython")
 	_, err = Resolve(context.Background(), Request{Universal: true, RequiresPython: pep440.MustParseSpecifiers(">=4.1")}, Options{Source: src})
 	assert.ErrorContains(t, err, "leave no environment to resolve for")
+}
+
+// TestHostileMetadata: a release whose metadata nests 3 MB of parentheses
+// in a Requires-Dist marker is unavailable with a short reason (no stack
+// overflow, no 3 MB message), and metadata larger than the client accepts
+// fails naming the project and the URL.
+func TestHostileMetadata(t *testing.T) {
+	t.Parallel()
+	deep := "evil; " + strings.Repeat("(", 3<<20) + "os_name == 'nt'" + strings.Repeat(")", 3<<20)
+	src := newMemSource().add("app", dist{version: "1.0"}, dist{version: "2.0", requires: []string{deep}})
+	res, err := Resolve(context.Background(), Request{Target: testTarget(t), Requirements: reqs(t, "app")}, Options{Source: src})
+	assert.NilError(t, err)
+	assert.Equal(t, res.Packages[0].Version.String(), "1.0")
+
+	_, err = Resolve(context.Background(), Request{Target: testTarget(t), Requirements: reqs(t, "app==2.0")}, Options{Source: src})
+	var nse *NoSolutionError
+	assert.Assert(t, errors.As(err, &nse), "%v", err)
+	assert.Assert(t, len(nse.Explanation) < 500, "%d bytes", len(nse.Explanation))
+	assert.ErrorContains(t, err, "app>=2.0 has an invalid Requires-Dist")
+	assert.ErrorContains(t, err, "bytes)")
 }
