@@ -131,7 +131,7 @@ func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 		at      []int             // page index of each file
 		first   int               // page index of the first valid file; -1 when none
 		valid   []bool            // files[i] was fully validated and is valid
-		wheels  []wheel.Filename  // parsed names of validated wheels, by files index
+		wheels  []*wheel.Filename // parsed names of validated wheels, by files index
 	}
 	type parsedVersion struct {
 		v   pep440.Version
@@ -199,7 +199,7 @@ func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 		}
 		g.files, g.at = append(g.files, f), append(g.at, i)
 		g.valid = append(g.valid, sdist)
-		g.wheels = append(g.wheels, wheel.Filename{})
+		g.wheels = append(g.wheels, nil)
 	}
 	// validate fully parses files[j] of g when it is a wheel.
 	validate := func(g *group, j int) bool {
@@ -210,7 +210,7 @@ func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 		if err != nil || fn.Name != name {
 			return false
 		}
-		g.valid[j], g.wheels[j] = true, fn
+		g.valid[j], g.wheels[j] = true, &fn
 		return true
 	}
 	kept := order[:0]
@@ -237,7 +237,7 @@ func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 			for j := range g.files {
 				if validate(g, j) {
 					rf.files = append(rf.files, g.files[j])
-					rf.wheels = append(rf.wheels, &g.wheels[j])
+					rf.wheels = append(rf.wheels, g.wheels[j])
 				}
 			}
 			return rf
@@ -254,7 +254,7 @@ func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 
 // buildRelease picks the file a release is installed from on the target
 // matcher m describes (nil: any platform, the first wheel in page order).
-// wheels holds the parsed name of each wheel in files (its zero value for
+// wheels holds the parsed name of each wheel in files (nil for
 // an sdist).
 func (p *policy) buildRelease(name string, files []*simpleapi.File, wheels []*wheel.Filename, m *wheel.Matcher, targetDesc string) *choice {
 	r := &choice{}
