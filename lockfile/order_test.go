@@ -83,9 +83,17 @@ func TestLockIgnoresRequirementOrder(t *testing.T) {
 	}
 	sets["union"] = union
 	opts := simpleapi.Options{Indexes: []simpleapi.Index{{URL: srv.SimpleURL(), Name: srv.SimpleURL()}}, NoNetrc: true, CacheDir: t.TempDir()}
+	sets["web-service universal"] = sets["web-service"]
 	for name, roots := range sets {
 		t.Run(name, func(t *testing.T) {
-			want := lockBytes(t, pypiInputs(t, srv, root, "cp311-manylinux_2_28_x86_64", roots...), opts)
+			inputs := func(roots []string) project.Inputs {
+				in := pypiInputs(t, srv, root, "cp311-manylinux_2_28_x86_64", roots...)
+				if strings.HasSuffix(name, "universal") {
+					in.Targets, in.AllowSdist = imageTargets, true
+				}
+				return in
+			}
+			want := lockBytes(t, inputs(roots), opts)
 			rng := rand.New(rand.NewPCG(1, uint64(len(roots))))
 			perms := [][]string{slices.Clone(roots)}
 			slices.Reverse(perms[0])
@@ -95,7 +103,7 @@ func TestLockIgnoresRequirementOrder(t *testing.T) {
 				perms = append(perms, p)
 			}
 			for _, p := range perms {
-				got := lockBytes(t, pypiInputs(t, srv, root, "cp311-manylinux_2_28_x86_64", p...), opts)
+				got := lockBytes(t, inputs(p), opts)
 				assert.Equal(t, string(got), string(want), "roots %q", p)
 			}
 			if name == "pydantic pair" {

@@ -56,9 +56,11 @@ type Request struct {
 	// Constraints restrict the versions of packages that end up in the
 	// resolution without adding packages (pip's -c).
 	Constraints []pep508.Requirement
-	// RequiresPython is the project's requires-python. A release whose
-	// Requires-Python excludes its lower bound is not selected, so the lock
-	// also works on the oldest Python the project supports.
+	// RequiresPython is the project's requires-python. For a single
+	// Target, a release whose Requires-Python excludes its lower bound is
+	// not selected, so the lock also works on the oldest Python the
+	// project supports; a Universal resolution is for the Python versions
+	// it admits.
 	RequiresPython pep440.Specifiers
 	// Target is the environment the lock is for: it decides which wheels
 	// fit, how markers evaluate and which Python releases must support.
