@@ -36,9 +36,11 @@ func (e *VerifyError) Error() string {
 func (e *VerifyError) Unwrap() []error { return e.Errs }
 
 // Verify downloads every file the lock names (wheels, sdists, archives with
-// a URL) through the source — its on-disk cache when it has one — and
+// a URL) through the source — streamed into its on-disk cache when it has
+// one (simpleapi.Client.DownloadFile), else in memory (Download) — and
 // checks each one's size and hashes against the lock, parallel downloads
-// bounded by Options.VerifyParallel. A file whose body differs from what
+// bounded by Options.VerifyParallel. Files already in the cache are checked
+// again without a request. A file whose body differs from what
 // the index advertised (and the lock recorded) is a *VerifyError naming
 // it. The source must be able to download (resolve.Downloader, which
 // *simpleapi.Client is).
@@ -71,7 +73,7 @@ func Verify(ctx context.Context, l *pylock.Lock, src resolve.Source, opts Option
 				return
 			}
 			defer func() { <-sem }()
-			errs[i] = dl.Download(ctx, f, io.Discard)
+			errs[i] = download(ctx, dl, f)
 		}()
 	}
 	wg.Wait()
@@ -89,6 +91,26 @@ func Verify(ctx context.Context, l *pylock.Lock, src resolve.Source, opts Option
 		return &ve
 	}
 	return nil
+}
+
+// fileDownloader is simpleapi.Client.DownloadFile: a download streamed into
+// the cache, checked against size and hashes, reused (and checked again)
+// when already there.
+type fileDownloader interface {
+	DownloadFile(ctx context.Context, f *simpleapi.File) (*simpleapi.LocalFile, error)
+}
+
+// download verifies one file: streamed into the cache when the source
+// keeps one (so a lock of large wheels needs no memory for them, and
+// later installs find them there), else in memory through Download.
+func download(ctx context.Context, dl resolve.Downloader, f *simpleapi.File) error {
+	if fd, ok := dl.(fileDownloader); ok {
+		_, err := fd.DownloadFile(ctx, f)
+		if !errors.Is(err, simpleapi.ErrNoCacheDir) {
+			return err
+		}
+	}
+	return dl.Download(ctx, f, io.Discard)
 }
 
 // lockedFiles lists the files of a lock once each, sorted by name.
