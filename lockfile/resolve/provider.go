@@ -33,6 +33,7 @@ type provider struct {
 
 	projects memo[*project]
 	metadata memo[*releaseDeps]
+	parsed   memo[*parsedReq] // Requires-Dist strings, parsed once: releases repeat them
 
 	constraints []pep508.Requirement
 	explicitPre map[string]bool
@@ -427,25 +428,35 @@ func (pr *provider) releaseMetadata(ctx context.Context, name string, rel *relea
 		if err != nil {
 			return nil, fmt.Errorf("metadata of %s==%s: %w", name, rel.version, err)
 		}
-		return parseMetadata(name, rel.version, md), nil
+		return pr.parseMetadata(name, rel.version, md), nil
 	})
 }
 
-func parseMetadata(name string, v pep440.Version, md *simpleapi.Metadata) *releaseDeps {
+// parsedReq is one Requires-Dist string parsed (leniently).
+type parsedReq struct {
+	r     pep508.Requirement
+	notes []string
+	err   error
+}
+
+func (pr *provider) parseMetadata(name string, v pep440.Version, md *simpleapi.Metadata) *releaseDeps {
 	rd := &releaseDeps{requiresPython: md.RequiresPython, extras: map[string]bool{}}
 	for _, e := range md.ProvidesExtra {
 		rd.extras[pep508.CanonicalName(e)] = true
 	}
 	for _, s := range md.RequiresDist {
-		r, notes, err := pep508.ParseLenient(s)
-		if err != nil {
+		p, _ := pr.parsed.get(s, func() (*parsedReq, error) {
+			r, notes, err := pep508.ParseLenient(s)
+			return &parsedReq{r: r, notes: notes, err: err}, nil
+		})
+		if p.err != nil {
 			rd.invalid = fmt.Sprintf("has an invalid Requires-Dist %q", shorten(s))
 			return rd
 		}
-		if len(notes) > 0 {
-			rd.warnings = append(rd.warnings, fmt.Sprintf("%s==%s: repaired Requires-Dist %q: %s", name, v, s, strings.Join(notes, "; ")))
+		if len(p.notes) > 0 {
+			rd.warnings = append(rd.warnings, fmt.Sprintf("%s==%s: repaired Requires-Dist %q: %s", name, v, s, strings.Join(p.notes, "; ")))
 		}
-		rd.reqs = append(rd.reqs, r)
+		rd.reqs = append(rd.reqs, p.r)
 	}
 	return rd
 }
