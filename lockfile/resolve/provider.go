@@ -188,6 +188,12 @@ func (pr *provider) DependenciesIn(ctx context.Context, envAny any, state pubgru
 	if rel == nil {
 		return pubgrub.Dependencies{}, fmt.Errorf("internal error: %s has no release %s", base, v)
 	}
+	// The files decide first, so a release no target can install never
+	// costs a metadata request.
+	ok, reason := pr.usable(e, base, rel, "")
+	if ok.empty {
+		return pubgrub.Dependencies{Unavailable: reason}, nil
+	}
 	if reason := pr.yanked(base, rel); reason != "" {
 		return pubgrub.Dependencies{Unavailable: reason}, nil
 	}
@@ -216,7 +222,9 @@ func (pr *provider) DependenciesIn(ctx context.Context, envAny any, state pubgru
 		}
 	}
 	pr.recordEdges(pkg, v, reqs, extra)
-	ok, reason := pr.usable(e, base, rel, rd.requiresPython)
+	if rd.requiresPython != "" {
+		ok, reason = pr.usable(e, base, rel, rd.requiresPython)
+	}
 	if ok.empty {
 		return pubgrub.Dependencies{Unavailable: reason}, nil
 	}
