@@ -207,6 +207,28 @@ func (r Range) Contains(v Version) bool {
 
 // Intersect returns the versions in both r and o.
 func (r Range) Intersect(o Range) Range {
+	switch {
+	case r.IsFull():
+		return o
+	case o.IsFull():
+		return r
+	case len(r.ivs) == 1 && len(o.ivs) == 1:
+		// The common case in a resolver: one interval each, no sorting
+		// or merging to do.
+		a, b := r.ivs[0], o.ivs[0]
+		iv := a
+		if cmpLower(b, a) > 0 {
+			iv.lo, iv.loIncl = b.lo, b.loIncl
+		}
+		if cmpUpper(b, a) < 0 {
+			iv.hi, iv.hiIncl, iv.hiInf = b.hi, b.hiIncl, b.hiInf
+		}
+		iv = iv.norm()
+		if iv.empty() {
+			return Range{}
+		}
+		return Range{ivs: []interval{iv}}
+	}
 	var out []interval
 	i, j := 0, 0
 	for i < len(r.ivs) && j < len(o.ivs) {

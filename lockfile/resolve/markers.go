@@ -253,14 +253,19 @@ var platformSystemAlias = map[string]string{
 // consistent reports whether some assignment of os_name, sys_platform and
 // platform_system the cube admits avoids every excluded pair.
 func consistent(c *cube) bool {
-	vars := []pep508.Variable{pep508.VarOSName, pep508.VarSysPlatform, pep508.VarPlatformSystem}
+	vars := [3]pep508.Variable{pep508.VarOSName, pep508.VarSysPlatform, pep508.VarPlatformSystem}
 	constrained := 0
+	for _, v := range vars {
+		if c.str[strIndex(v)].set {
+			constrained++
+		}
+	}
+	if constrained < 2 {
+		return true
+	}
 	var choices [3][]string
 	for i, v := range vars {
 		s := c.str[strIndex(v)]
-		if s.set {
-			constrained++
-		}
 		if s.set && !s.neg {
 			choices[i] = s.vals
 			continue
@@ -277,9 +282,6 @@ func consistent(c *cube) bool {
 			}
 		}
 		choices[i] = append(choices[i], "\x00other")
-	}
-	if constrained < 2 {
-		return true
 	}
 	for _, os := range choices[0] {
 		for _, sp := range choices[1] {

@@ -76,7 +76,9 @@ func (pr *provider) resolution(ctx context.Context, sols []pubgrub.Solution) (*R
 			if extra != "" {
 				en.extras[extra] = true
 			} else {
-				en.set = en.set.or(e.sym.and(sets[id]))
+				if !pr.single() {
+					en.set = en.set.or(e.sym.and(sets[id]))
+				}
 				en.pts |= pts[id]
 			}
 			for _, ed := range pr.edgesOf(id, v) {
@@ -138,6 +140,10 @@ func (pr *provider) resolution(ctx context.Context, sols []pubgrub.Solution) (*R
 	return res, nil
 }
 
+// single reports a resolution for one target, where every package applies
+// everywhere and no marker sets are needed.
+func (pr *provider) single() bool { return !pr.sp.symbolic && bits.OnesCount64(pr.sp.all) == 1 }
+
 // contributes reports whether the edge carries the package's reach on.
 func (pr *provider) contributes(e *forkEnv, pts uint64, set mset, ed edge) bool {
 	if !pr.sp.symbolic {
@@ -154,7 +160,7 @@ func (pr *provider) contributes(e *forkEnv, pts uint64, set mset, ed edge) bool 
 func (pr *provider) reach(e *forkEnv, chosen map[string]pep440.Version) (map[string]mset, map[string]uint64) {
 	sets := map[string]mset{rootID: msetTrue()}
 	pts := map[string]uint64{rootID: e.pts}
-	single := !pr.sp.symbolic && bits.OnesCount64(pr.sp.all) == 1
+	single := pr.single()
 	ids := slices.Sorted(maps.Keys(chosen))
 	for round := 0; round <= len(ids); round++ {
 		changed := false
@@ -218,7 +224,7 @@ func (pr *provider) reach(e *forkEnv, chosen map[string]pep440.Version) (map[str
 // files, dependencies and extras.
 func (pr *provider) packageOf(ctx context.Context, en *entry, uni universe) (Package, error) {
 	p := Package{Name: en.name, Version: en.version, Direct: pr.direct[en.name]}
-	if bits.OnesCount64(pr.sp.all) != 1 || pr.sp.symbolic {
+	if !pr.single() {
 		p.Marker = markerString(simplify(en.set, uni))
 	}
 	p.Extras = slices.Sorted(maps.Keys(en.extras))
