@@ -224,6 +224,14 @@ func TestResolve(t *testing.T) {
 		wantErr: "Because fastapi depends on pydantic<2 and payments depends on fastapi==0.95, payments requires pydantic<2.\n" +
 			"And because payments depends on pydantic>=2, version solving failed.",
 	}, {
+		// Exclusions read as the requirement wrote them, not as interval
+		// bounds (">=1.8.post0.dev0, <1.8.1 || …").
+		name: "explanation keeps != clauses",
+		src: newMemSource().add("fastapi", dist{version: "0.95.2", requires: []string{"pydantic!=1.7,!=1.7.1,!=1.8,!=1.8.1,<2.0.0,>=1.6.2"}}).
+			add("pydantic", dist{version: "1.8"}, dist{version: "1.8.1"}, dist{version: "1.10"}),
+		roots:   []string{"fastapi", "pydantic>=1.8,<1.9"},
+		wantErr: "Because fastapi depends on pydantic>=1.6.2, !=1.7, !=1.7.1, !=1.8, !=1.8.1, <2.0.0 and there is no version of pydantic>1.8, !=1.8.1, <1.9,",
+	}, {
 		name:    "missing package",
 		src:     newMemSource(),
 		roots:   []string{"nope>=1"},
