@@ -119,7 +119,7 @@ var uvDeviations = map[string]struct {
 	installs map[string]string
 }{
 	"wrong-backtracking-indirect": {
-		why: "uv locks a==2.0.0 with b-inner==1.0.0 and too-old (astral-sh/uv#12060, the TODO in the scenario); " +
+		why: "uv locks a==2.0.0 with b-inner==1.0.0 and too-old (astral-sh/uv#12060, noted in the scenario); " +
 			"the scenario's intended answer, which conflict tracking finds, is a==1.0.0, b-inner==2.0.9",
 		installs: map[string]string{"a": "1.0.0", "b": "1.0.0", "b-inner": "2.0.9"},
 	},
