@@ -25,8 +25,10 @@
 // returns pylock.Hash of the bytes — the content hash manifest stamps into
 // pod templates. Before a lock is returned, pylock.Select (the installer's
 // selection) runs on it for every target and must give exactly the
-// packages and files resolved: a lock an installer would refuse, or
-// install differently, is never written. The same inputs against the same
+// packages and files resolved (a universal lock without targets is tried
+// on common images inside its range, where no two entries of a package may
+// apply at once): a lock an installer would refuse, or install
+// differently, is never written. The same inputs against the same
 // index always give the same bytes, whatever the order of the
 // requirements.
 //

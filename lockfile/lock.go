@@ -142,7 +142,50 @@ func lock(ctx context.Context, in project.Inputs, opts Options) (*pylock.Lock, e
 	if err := checkSelection(l, res); err != nil {
 		return nil, err
 	}
+	if len(targets) == 0 {
+		if err := checkSamples(l); err != nil {
+			return nil, err
+		}
+	}
 	return l, nil
+}
+
+// sampleTargets are common images a universal lock without targets is
+// tried on: every CPython from 3.8 on, on the usual platforms.
+var sampleTargets = func() []wheel.Target {
+	var out []wheel.Target
+	for minor := 8; minor <= 14; minor++ {
+		for _, plat := range []string{"manylinux_2_28_x86_64", "manylinux_2_28_aarch64", "musllinux_1_2_x86_64", "macosx_14_0_arm64", "macosx_14_0_x86_64", "win_amd64"} {
+			if t, err := wheel.ParseTarget(fmt.Sprintf("cp3%d-%s", minor, plat)); err == nil {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}()
+
+// checkSamples runs pylock.Select on a universal lock without targets for
+// every sample image inside its requires-python and environments: no two
+// entries of a package may apply at once and every package's
+// requires-python must admit the interpreter. A missing file is allowed: a
+// universal lock, like uv's, promises files only for its
+// RequiredEnvironments.
+func checkSamples(l *pylock.Lock) error {
+	for _, t := range sampleTargets {
+		env := t.Environment()
+		if l.RequiresPython != "" {
+			if rp, err := pep440.ParseSpecifiers(l.RequiresPython); err == nil && !rp.ContainsWith(pep440.MustParse(env.PythonFullVersion), ptr(true), false) {
+				continue
+			}
+		}
+		env.Extras, env.DependencyGroups = l.Extras, l.DependencyGroups
+		_, err := l.Select(env, t)
+		if err == nil || errors.Is(err, pylock.ErrNoEnvironment) || errors.Is(err, pylock.ErrNoFile) {
+			continue
+		}
+		return fmt.Errorf("lock: an installer would refuse the lock on %s: %w", t, err)
+	}
+	return nil
 }
 
 // request turns the inputs into a resolver request: one target, several
