@@ -53,9 +53,13 @@ func (e *StaleError) Error() string {
 
 // Recorded is what a lock's [tool.pydeploy] table says it was made from.
 type Recorded struct {
-	InputHash    string
-	Inputs       []string
+	InputHash string
+	Inputs    []string
+	// Target is the target of a single-target lock; Targets those of a
+	// universal lock over several targets (neither for a universal lock
+	// over a requires-python range).
 	Target       string
+	Targets      []string
 	ExcludeNewer time.Time
 }
 
@@ -80,6 +84,15 @@ func ReadRecorded(l *pylock.Lock) (*Recorded, error) {
 			return nil, fmt.Errorf("[tool.%s].%s[%d]: expected a string, found %T", ToolName, keyInputs, i, v)
 		}
 		r.Inputs = append(r.Inputs, s)
+	}
+	if raw, ok := t[keyTargets].([]any); ok {
+		for i, v := range raw {
+			s, ok := v.(string)
+			if !ok {
+				return nil, fmt.Errorf("[tool.%s].%s[%d]: expected a string, found %T", ToolName, keyTargets, i, v)
+			}
+			r.Targets = append(r.Targets, s)
+		}
 	}
 	if got := project.InputHash(r.Inputs); got != r.InputHash {
 		return nil, fmt.Errorf("[tool.%s]: %s %s does not match the recorded inputs (%s); the table was edited by hand", ToolName, keyInputHash, r.InputHash, got)
@@ -132,31 +145,64 @@ func CheckFile(path string, in project.Inputs) error {
 	return err
 }
 
-// unsatisfied lists current requirements (applicable to the recorded
-// target) whose locked package is missing or outside the specifier.
+// unsatisfied lists current requirements whose locked package is missing
+// or outside the specifier, on each recorded target (the entry whose
+// marker holds there); for a lock without targets, on every entry of the
+// name.
 func unsatisfied(l *pylock.Lock, in project.Inputs, rec *Recorded) []string {
-	target, err := wheel.ParseTarget(rec.Target)
-	if err != nil {
-		return nil
-	}
-	env := target.Environment()
-	locked := map[string]string{}
-	for _, p := range l.Packages {
-		locked[p.Name] = p.Version
+	var targets []wheel.Target
+	for _, s := range append([]string{rec.Target}, rec.Targets...) {
+		if s == "" {
+			continue
+		}
+		if t, err := wheel.ParseTarget(s); err == nil {
+			targets = append(targets, t)
+		}
 	}
 	var out []string
-	for _, r := range slices.Concat(in.Requirements, in.Constraints) {
-		if r.Marker != nil && !r.Marker.Evaluate(env) {
-			continue
+	if len(targets) == 0 {
+		for _, r := range slices.Concat(in.Requirements, in.Constraints) {
+			out = append(out, unsatisfiedBy(l, in, r, nil)...)
 		}
-		name := r.CanonicalName()
-		v, ok := locked[name]
-		if !ok {
-			if slices.ContainsFunc(in.Requirements, func(q pep508.Requirement) bool { return q.CanonicalName() == name }) {
-				out = append(out, fmt.Sprintf("requirement %s: %s is not in the lock", r, name))
+	}
+	for _, t := range targets {
+		env := t.Environment()
+		env.Extras, env.DependencyGroups = l.Extras, l.DependencyGroups
+		for _, r := range slices.Concat(in.Requirements, in.Constraints) {
+			if r.Marker != nil && !r.Marker.Evaluate(env) {
+				continue
 			}
+			out = append(out, unsatisfiedBy(l, in, r, &env)...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// unsatisfiedBy checks one requirement against the entries of its name
+// that apply in env (every entry when env is nil).
+func unsatisfiedBy(l *pylock.Lock, in project.Inputs, r pep508.Requirement, env *pep508.Environment) []string {
+	name := r.CanonicalName()
+	var versions []string
+	for _, p := range l.Packages {
+		if p.Name != name {
 			continue
 		}
+		if env != nil && p.Marker != "" {
+			if m, err := pep508.ParseMarker(p.Marker); err == nil && !m.Evaluate(*env) {
+				continue
+			}
+		}
+		versions = append(versions, p.Version)
+	}
+	if len(versions) == 0 {
+		if slices.ContainsFunc(in.Requirements, func(q pep508.Requirement) bool { return q.CanonicalName() == name }) {
+			return []string{fmt.Sprintf("requirement %s: %s is not in the lock", r, name)}
+		}
+		return nil
+	}
+	var out []string
+	for _, v := range versions {
 		ver, err := pep440.Parse(v)
 		if err != nil || r.Specifiers.Len() == 0 {
 			continue
@@ -165,8 +211,7 @@ func unsatisfied(l *pylock.Lock, in project.Inputs, rec *Recorded) []string {
 			out = append(out, fmt.Sprintf("requirement %s is not satisfied by locked %s %s", r, name, v))
 		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return out
 }
 
 func ptr[T any](v T) *T { return &v }

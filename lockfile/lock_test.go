@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/pydeploy/pydeploy/lockfile/simpleapi"
 	"github.com/pydeploy/pydeploy/lockfile/wheel"
 	"gotest.tools/v3/assert"
+	"gotest.tools/v3/fs"
 )
 
 const target = "cp312-manylinux_2_36_x86_64"
@@ -244,7 +246,7 @@ func TestLockInputErrors(t *testing.T) {
 	ctx := context.Background()
 	in := project.Inputs{Requirements: reqs(t, "a"), IndexURLs: []string{"https://h/simple"}}
 	_, err := Lock(ctx, in, Options{})
-	assert.ErrorContains(t, err, "exactly one target is supported, found 0")
+	assert.ErrorContains(t, err, "lock: no target: set Inputs.Targets")
 	in.Targets = []string{target}
 	in.IndexURLs = nil
 	_, err = Lock(ctx, in, Options{})
@@ -269,4 +271,173 @@ func mustTarget(t testing.TB) wheel.Target {
 	tg, err := wheel.ParseTarget(target)
 	assert.NilError(t, err)
 	return tg
+}
+
+func mustParseTarget(t testing.TB, s string) wheel.Target {
+	t.Helper()
+	tg, err := wheel.ParseTarget(s)
+	assert.NilError(t, err)
+	return tg
+}
+
+// TestStalledIndex: an index that stops answering fails the lock within the
+// per-request timeout (retries included), or within the overall deadline,
+// with an error naming the index, the URL and the project.
+func TestStalledIndex(t *testing.T) {
+	t.Parallel()
+	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{Faults: []testindex.Fault{{Path: "/simple/starlette/", Delay: time.Hour}}})
+	in := paymentsInputs(t, srv)
+	ctx := context.Background()
+
+	start := time.Now()
+	_, err := Lock(ctx, in, Options{RequestTimeout: 100 * time.Millisecond})
+	var te *simpleapi.TimeoutError
+	assert.Assert(t, errors.As(err, &te), "%v", err)
+	assert.ErrorContains(t, err, `project "starlette" on index `+srv.SimpleURL())
+	assert.ErrorContains(t, err, "/simple/starlette/: no complete answer within 100ms (the per-request timeout) on 4 attempt(s)")
+	assert.Assert(t, time.Since(start) < time.Minute)
+
+	start = time.Now()
+	_, err = Lock(ctx, in, Options{RequestTimeout: time.Hour, Deadline: 300 * time.Millisecond})
+	assert.Assert(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
+	assert.ErrorContains(t, err, "lock: gave up when the 300ms deadline (Options.Deadline) passed, using index "+srv.SimpleURL())
+	assert.ErrorContains(t, err, `starlette`)
+	assert.Assert(t, time.Since(start) < time.Minute)
+
+	// The caller's own deadline is reported as the caller's.
+	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	_, err = Lock(cctx, in, Options{RequestTimeout: time.Hour})
+	assert.Assert(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
+	assert.Assert(t, !strings.Contains(err.Error(), "Options.Deadline"), "%v", err)
+}
+
+// TestLockExtrasAndGroups: the lock records the extras and dependency
+// groups the inputs selected, and marks the packages only they need, so an
+// installer that does not select them skips them.
+func TestLockExtrasAndGroups(t *testing.T) {
+	t.Parallel()
+	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{})
+	dir := fs.NewDir(t, "proj", fs.WithFile("pyproject.toml", `
+[project]
+name = "payments"
+requires-python = ">=3.12"
+dependencies = ["fastapi>=0.110"]
+[project.optional-dependencies]
+Server = ["uvicorn[standard]>=0.29"]
+[dependency-groups]
+dev = ["gunicorn", "fastapi"]
+`))
+	p, err := project.LoadPyProject(dir.Join("pyproject.toml"))
+	assert.NilError(t, err)
+	in, err := p.Selected([]string{"Server"}, []string{"dev"})
+	assert.NilError(t, err)
+	in.IndexURLs, in.Targets, in.ExcludeNewer = []string{srv.SimpleURL()}, []string{target}, testindex.PaymentsExcludeNewer
+	l, err := Lock(context.Background(), in, Options{})
+	assert.NilError(t, err)
+	assert.DeepEqual(t, l.Extras, []string{"server"})
+	assert.DeepEqual(t, l.DependencyGroups, []string{"dev"})
+	data := string(mustMarshal(t, l))
+	assert.Assert(t, strings.Contains(data, "extras = ['server']\ndependency-groups = ['dev']\n"), data)
+	markers := map[string]string{}
+	for _, pkg := range l.Packages {
+		markers[pkg.Name] = pkg.Marker
+	}
+	assert.Equal(t, markers["fastapi"], "", "the base needs it, and so does the group")
+	assert.Equal(t, markers["pydantic"], "")
+	assert.Equal(t, markers["gunicorn"], `"dev" in dependency_groups`)
+	assert.Equal(t, markers["uvicorn"], `"server" in extras`)
+	assert.Equal(t, markers["uvloop"], `"server" in extras`)
+
+	tg := mustTarget(t)
+	names := func(env pep508.Environment) []string {
+		sel, err := l.Select(env, tg)
+		assert.NilError(t, err)
+		var out []string
+		for _, s := range sel {
+			out = append(out, s.Package.Name)
+		}
+		return out
+	}
+	all := names(func() pep508.Environment {
+		e := tg.Environment()
+		e.Extras, e.DependencyGroups = []string{"server"}, []string{"dev"}
+		return e
+	}())
+	assert.Equal(t, len(all), len(l.Packages))
+	base := names(tg.Environment())
+	assert.Assert(t, !slices.Contains(base, "gunicorn") && !slices.Contains(base, "uvicorn") && slices.Contains(base, "fastapi"), "%v", base)
+
+	// Moving a requirement between the base and a group is a change.
+	in2 := in
+	in2.GroupRequirements = map[string][]pep508.Requirement{"dev": reqs(t, "fastapi")}
+	in2.Requirements = reqs(t, "fastapi>=0.110", "uvicorn[standard]>=0.29", "gunicorn", "fastapi")
+	err = Check(l, in2)
+	var se *StaleError
+	assert.Assert(t, errors.As(err, &se), "%v", err)
+	assert.ErrorContains(t, err, "removed requirement of group dev:gunicorn")
+}
+
+// TestWriteVerifiesHashes: an index that advertises a wrong sha256 for a
+// wheel (its metadata file being right, so resolution succeeds) makes Write
+// fail naming the file, and nothing is written; SkipVerify writes the lock
+// as resolved. The verified files stay in the cache, so a second Write
+// downloads nothing.
+func TestWriteVerifiesHashes(t *testing.T) {
+	t.Parallel()
+	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{Faults: []testindex.Fault{{Path: "/files/gunicorn/*.whl", WrongHash: true}}})
+	in := paymentsInputs(t, srv)
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pylock.toml")
+	_, err := Write(ctx, path, in, Options{CacheDir: t.TempDir()})
+	var ve *VerifyError
+	assert.Assert(t, errors.As(err, &ve), "%v", err)
+	var hm *simpleapi.HashMismatchError
+	assert.Assert(t, errors.As(err, &hm), "%v", err)
+	assert.Equal(t, len(ve.Failures), 1)
+	assert.Assert(t, strings.HasPrefix(ve.Failures[0], "gunicorn-"), "%v", ve.Failures)
+	assert.ErrorContains(t, err, "sha256 hash mismatch for gunicorn-")
+	_, statErr := os.Stat(path)
+	assert.Assert(t, os.IsNotExist(statErr), "a lock was written")
+
+	_, err = Write(ctx, path, in, Options{SkipVerify: true})
+	assert.NilError(t, err)
+
+	// Without the fault every file verifies; the second run reads them
+	// from the cache.
+	srv.ClearFaults()
+	cache := t.TempDir()
+	_, err = Write(ctx, path, in, Options{CacheDir: cache})
+	assert.NilError(t, err)
+	srv.ResetStats()
+	_, err = Write(ctx, path, in, Options{CacheDir: cache})
+	assert.NilError(t, err)
+	assert.Equal(t, srv.Count("/files/*/*.whl", 0), 0, "verified files come from the cache")
+
+	// A source that cannot download cannot verify.
+	_, err = Write(ctx, path, in, Options{Source: noDownload{fastClient(t, srv)}})
+	assert.ErrorContains(t, err, "cannot verify the locked files")
+}
+
+type noDownload struct{ resolve.Source }
+
+// TestHugeMetadata: a metadata file larger than the client accepts (here 1
+// MiB; 16 MiB by default) fails the lock naming the project's file, the
+// index and the URL, and is not read to the end.
+func TestHugeMetadata(t *testing.T) {
+	t.Parallel()
+	ix := testindex.New()
+	ix.Add("app", testindex.Pure("1.0", "evil"))
+	ix.Add("evil", testindex.Pure("1.0", "x; "+strings.Repeat("(", 3<<20)+"os_name == 'nt'"+strings.Repeat(")", 3<<20)))
+	srv := testindex.StartT(t, ix, testindex.Options{})
+	c, err := simpleapi.New(simpleapi.Options{Indexes: []simpleapi.Index{{URL: srv.SimpleURL()}}, NoNetrc: true, MaxMetadataBytes: 1 << 20})
+	assert.NilError(t, err)
+	in := project.Inputs{Requirements: reqs(t, "app"), IndexURLs: []string{srv.SimpleURL()}, Targets: []string{target}}
+	_, err = Lock(context.Background(), in, Options{Source: c})
+	var tl *simpleapi.TooLargeError
+	assert.Assert(t, errors.As(err, &tl), "%v", err)
+	assert.ErrorContains(t, err, "metadata of evil-1.0-py3-none-any.whl from index 127.0.0.1:")
+	assert.ErrorContains(t, err, "/files/evil/evil-1.0-py3-none-any.whl.metadata: the body is")
+	assert.ErrorContains(t, err, "more than the 1048576 allowed")
 }

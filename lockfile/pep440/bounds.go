@@ -4,7 +4,7 @@ package pep440
 // operators: the first version outside "<V", ">V", "<=V" and "==V".
 
 // minVersion is the smallest PEP 440 version, 0.dev0.
-var minVersion = makeVersion(0, []uint64{0}, 0, 0, flagDev, 0, 0, "")
+var minVersion = makeVersion(numZero, string(numZero), 0, numZero, flagDev, numZero, numZero, "")
 
 // withoutLocal returns v with its local label ignored by Compare. The
 // result is only for comparison; its String keeps the label.
@@ -16,7 +16,7 @@ func withoutLocal(v Version) Version {
 // compareRelease compares epoch and release (trailing zeros ignored) only.
 func compareRelease(v, w Version) int {
 	if v.epoch != w.epoch {
-		return cmpU(v.epoch, w.epoch)
+		return cmpStrings(string(v.epoch), string(w.epoch))
 	}
 	return cmpStrings(v.rel[:v.relCmp], w.rel[:w.relCmp])
 }
@@ -37,13 +37,15 @@ func prefixMatch(v, p Version, n int) bool {
 	if v.epoch != p.epoch {
 		return false
 	}
-	nv := len(v.rel) / 8
+	vr, pr := v.rel, p.rel
 	for i := 0; i < n; i++ {
-		var c uint64
-		if i < nv {
-			c = v.component(i)
+		c := numZero
+		if len(vr) > 0 {
+			c, vr = splitNum(vr)
 		}
-		if c != p.component(i) {
+		var want num
+		want, pr = splitNum(pr)
+		if c != want {
 			return false
 		}
 	}
@@ -64,15 +66,15 @@ func exclusiveBound(op Operator, v Version) Version {
 		if v.IsPrerelease() {
 			return v
 		}
-		return v.with(v.preKind, v.pre, v.flags&flagPost, v.post, true, 0)
+		return v.with(v.preKind, v.pre, v.flags&flagPost, v.post, true, numZero)
 	case OpGreater:
 		switch {
 		case v.flags&flagDev != 0:
-			return v.with(v.preKind, v.pre, v.flags&flagPost, v.post, true, v.dev+1)
+			return v.with(v.preKind, v.pre, v.flags&flagPost, v.post, true, v.dev.plusOne())
 		case v.flags&flagPost != 0:
-			return v.with(v.preKind, v.pre, flagPost, v.post+1, true, 0)
+			return v.with(v.preKind, v.pre, flagPost, v.post.plusOne(), true, numZero)
 		case v.preKind != 0:
-			return v.with(v.preKind, v.pre+1, 0, 0, true, 0)
+			return v.with(v.preKind, v.pre.plusOne(), 0, numZero, true, numZero)
 		}
 	}
 	return Version{}
@@ -80,12 +82,12 @@ func exclusiveBound(op Operator, v Version) Version {
 
 // with returns v's epoch and release with the given pre/post/dev segments
 // and no local label.
-func (v Version) with(preKind uint8, pre uint64, post uint8, postN uint64, dev bool, devN uint64) Version {
+func (v Version) with(preKind uint8, pre num, post uint8, postN num, dev bool, devN num) Version {
 	flags := post & flagPost
 	if dev {
 		flags |= flagDev
 	}
-	return makeVersion(v.epoch, v.release(), preKind, pre, flags, postN, devN, "")
+	return makeVersion(v.epoch, v.rel, preKind, pre, flags, postN, devN, "")
 }
 
 // afterLocals returns the smallest version above v and every v+local
@@ -94,23 +96,23 @@ func (v Version) with(preKind uint8, pre uint64, post uint8, postN uint64, dev b
 func afterLocals(v Version) Version {
 	switch {
 	case v.flags&flagDev != 0:
-		return v.with(v.preKind, v.pre, v.flags&flagPost, v.post, true, v.dev+1)
+		return v.with(v.preKind, v.pre, v.flags&flagPost, v.post, true, v.dev.plusOne())
 	case v.flags&flagPost != 0:
-		return v.with(v.preKind, v.pre, flagPost, v.post+1, true, 0)
+		return v.with(v.preKind, v.pre, flagPost, v.post.plusOne(), true, numZero)
 	}
-	return v.with(v.preKind, v.pre, flagPost, 0, true, 0)
+	return v.with(v.preKind, v.pre, flagPost, numZero, true, numZero)
 }
 
 // releaseDev0 returns the smallest version with v's epoch and the first n
 // release components of v: 1.2.dev0 for (1.2.3, 2).
 func releaseDev0(v Version, n int) Version {
-	return makeVersion(v.epoch, v.release()[:n], 0, 0, flagDev, 0, 0, "")
+	return makeVersion(v.epoch, prefixNums(v.rel, n), 0, numZero, flagDev, numZero, numZero, "")
 }
 
 // nextPrefixDev0 returns the smallest version past every version matching
 // the first n release components of v: 1.3.dev0 for (1.2.3, 2).
 func nextPrefixDev0(v Version, n int) Version {
-	rel := v.release()[:n]
-	rel[n-1]++
-	return makeVersion(v.epoch, rel, 0, 0, flagDev, 0, 0, "")
+	head := prefixNums(v.rel, n-1)
+	last, _ := splitNum(v.rel[len(head):])
+	return makeVersion(v.epoch, head+string(last.plusOne()), 0, numZero, flagDev, numZero, numZero, "")
 }

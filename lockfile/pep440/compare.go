@@ -1,7 +1,6 @@
 package pep440
 
 import (
-	"encoding/binary"
 	"strings"
 )
 
@@ -14,7 +13,7 @@ func (v Version) Compare(w Version) int {
 		return cmpBool(v.str != "", w.str != "")
 	}
 	if v.epoch != w.epoch {
-		return cmpU(v.epoch, w.epoch)
+		return strings.Compare(string(v.epoch), string(w.epoch))
 	}
 	if c := strings.Compare(v.rel[:v.relCmp], w.rel[:w.relCmp]); c != 0 {
 		return c
@@ -79,17 +78,17 @@ func cmpPre(v, w Version) int {
 		return cmpU(uint64(rv), uint64(rw))
 	}
 	if rv >= 1 && rv <= 3 {
-		return cmpU(v.pre, w.pre)
+		return strings.Compare(string(v.pre), string(w.pre))
 	}
 	return 0
 }
 
 // cmpOpt compares optional numbers; absent sorts at the side given by
 // absent (-1 before every number, +1 after).
-func cmpOpt(hasA bool, a uint64, hasB bool, b uint64, absent int) int {
+func cmpOpt(hasA bool, a num, hasB bool, b num, absent int) int {
 	switch {
 	case hasA && hasB:
-		return cmpU(a, b)
+		return strings.Compare(string(a), string(b))
 	case hasA:
 		return -absent
 	case hasB:
@@ -167,29 +166,21 @@ func (v Version) Key() string {
 	return Canonicalize(v.str)
 }
 
-// Epoch returns the epoch (0 when not written).
-func (v Version) Epoch() int { return int(v.epoch) }
+// Epoch returns the epoch (0 when not written; MaxComponent when larger).
+func (v Version) Epoch() int { return v.epoch.Int() }
 
-// Release returns the release components as written (a fresh slice).
+// Release returns the release components as written (a fresh slice); a
+// component larger than MaxComponent is reported as MaxComponent.
 func (v Version) Release() []int {
-	out := make([]int, len(v.rel)/8)
-	for i := range out {
-		out[i] = int(v.component(i))
+	rel := v.release()
+	out := make([]int, len(rel))
+	for i, c := range rel {
+		out[i] = c.Int()
 	}
 	return out
 }
 
-func (v Version) component(i int) uint64 {
-	return binary.BigEndian.Uint64([]byte(v.rel[8*i : 8*i+8]))
-}
-
-func (v Version) release() []uint64 {
-	out := make([]uint64, len(v.rel)/8)
-	for i := range out {
-		out[i] = v.component(i)
-	}
-	return out
-}
+func (v Version) release() []num { return nums(v.rel) }
 
 // Pre returns the pre-release label ("a", "b" or "rc") and number, and
 // whether v has a pre-release segment.
@@ -197,14 +188,24 @@ func (v Version) Pre() (label string, n int, ok bool) {
 	if v.preKind == 0 {
 		return "", 0, false
 	}
-	return preLabels[v.preKind], int(v.pre), true
+	return preLabels[v.preKind], v.pre.Int(), true
 }
 
 // Post returns the post-release number and whether v has one.
-func (v Version) Post() (int, bool) { return int(v.post), v.flags&flagPost != 0 }
+func (v Version) Post() (int, bool) {
+	if v.flags&flagPost == 0 {
+		return 0, false
+	}
+	return v.post.Int(), true
+}
 
 // Dev returns the dev-release number and whether v has one.
-func (v Version) Dev() (int, bool) { return int(v.dev), v.flags&flagDev != 0 }
+func (v Version) Dev() (int, bool) {
+	if v.flags&flagDev == 0 {
+		return 0, false
+	}
+	return v.dev.Int(), true
+}
 
 // Local returns the normalized local label without the "+", or "".
 func (v Version) Local() string {
@@ -239,7 +240,7 @@ func (v Version) Public() Version {
 // BaseVersion returns the epoch and release of v only ("1!2.0" for
 // "1!2.0rc1.post3+x").
 func (v Version) BaseVersion() Version {
-	w := Version{epoch: v.epoch, rel: v.rel, relCmp: v.relCmp}
-	w.str = w.render(v.release(), "")
+	w := Version{epoch: v.epoch, pre: numZero, post: numZero, dev: numZero, rel: v.rel, relCmp: v.relCmp, nrel: v.nrel}
+	w.str = w.render(v.rel, "")
 	return w
 }

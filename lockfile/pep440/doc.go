@@ -19,9 +19,11 @@
 // an immutable value that is cheap to copy; Key gives a map key that is
 // equal exactly for PEP 440-equal versions.
 //
-// Numeric components are kept in an int: one larger than MaxComponent is
-// rejected with an error, as is input longer than MaxVersionLength, so
-// hostile metadata (a 5000-digit component) fails fast.
+// Numeric components have arbitrary precision, as in PEP 440 and
+// packaging: "1.18446744073709551616" (2^64) parses, prints and compares
+// exactly (the int accessors clamp at MaxComponent). Input longer than
+// MaxVersionLength is rejected before any other work, so hostile metadata
+// (a 5000-digit component) fails fast.
 //
 // # Specifiers
 //

@@ -101,13 +101,15 @@ func Canonicalize(s string) string {
 	if v.relCmp == uint16(len(v.rel)) {
 		return v.str
 	}
-	rel := v.release()
-	n := max(int(v.relCmp)/8, 1)
-	return v.render(rel[:n], v.Local())
+	rel := v.rel[:v.relCmp]
+	if rel == "" {
+		rel = string(numZero)
+	}
+	return v.render(rel, v.Local())
 }
 
 // make builds a Version from already valid segments.
-func makeVersion(epoch uint64, rel []uint64, preKind uint8, pre uint64, flags uint8, post, dev uint64, local string) Version {
+func makeVersion(epoch num, rel string, preKind uint8, pre num, flags uint8, post, dev num, local string) Version {
 	v := Version{epoch: epoch, preKind: preKind, pre: pre, flags: flags, post: post, dev: dev}
 	if local == "" {
 		v.flags &^= flagLocal

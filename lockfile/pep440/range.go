@@ -207,6 +207,28 @@ func (r Range) Contains(v Version) bool {
 
 // Intersect returns the versions in both r and o.
 func (r Range) Intersect(o Range) Range {
+	switch {
+	case r.IsFull():
+		return o
+	case o.IsFull():
+		return r
+	case len(r.ivs) == 1 && len(o.ivs) == 1:
+		// The common case in a resolver: one interval each, no sorting
+		// or merging to do.
+		a, b := r.ivs[0], o.ivs[0]
+		iv := a
+		if cmpLower(b, a) > 0 {
+			iv.lo, iv.loIncl = b.lo, b.loIncl
+		}
+		if cmpUpper(b, a) < 0 {
+			iv.hi, iv.hiIncl, iv.hiInf = b.hi, b.hiIncl, b.hiInf
+		}
+		iv = iv.norm()
+		if iv.empty() {
+			return Range{}
+		}
+		return Range{ivs: []interval{iv}}
+	}
 	var out []interval
 	i, j := 0, 0
 	for i < len(r.ivs) && j < len(o.ivs) {
@@ -251,11 +273,132 @@ func (r Range) Complement() Range {
 // Difference returns the versions in r and not in o.
 func (r Range) Difference(o Range) Range { return r.Intersect(o.Complement()) }
 
-// IsSubset reports whether every version in r is in o.
-func (r Range) IsSubset(o Range) bool { return r.Difference(o).IsEmpty() }
+// IsSubset reports whether every version in r is in o. Like IsDisjoint it
+// walks both interval lists without allocating: a resolver asks it for
+// every term it compares.
+func (r Range) IsSubset(o Range) bool {
+	j := 0
+	for _, a := range r.ivs {
+		// lo/loIncl is where the part of a not yet covered by o starts.
+		lo, loIncl := a.lo, a.loIncl
+		for {
+			// Skip the intervals of o that end before the uncovered part.
+			for j < len(o.ivs) && !o.ivs[j].hiInf && (interval{lo: lo, loIncl: loIncl, hi: o.ivs[j].hi, hiIncl: o.ivs[j].hiIncl}).norm().empty() {
+				j++
+			}
+			rest := interval{lo: lo, loIncl: loIncl, hi: a.hi, hiIncl: a.hiIncl, hiInf: a.hiInf}
+			if j == len(o.ivs) {
+				if !rest.norm().empty() {
+					return false
+				}
+				break
+			}
+			b := o.ivs[j]
+			gap := interval{lo: lo, loIncl: loIncl, hi: b.lo, hiIncl: !b.loIncl}
+			if cmpUpper(gap, a) > 0 {
+				gap.hi, gap.hiIncl, gap.hiInf = a.hi, a.hiIncl, a.hiInf
+			}
+			if !gap.norm().empty() {
+				return false
+			}
+			if cmpUpper(a, b) <= 0 {
+				break
+			}
+			lo, loIncl = b.hi, !b.hiIncl
+			j++
+		}
+	}
+	return true
+}
 
 // IsDisjoint reports whether no version is in both r and o.
-func (r Range) IsDisjoint(o Range) bool { return r.Intersect(o).IsEmpty() }
+func (r Range) IsDisjoint(o Range) bool {
+	i, j := 0, 0
+	for i < len(r.ivs) && j < len(o.ivs) {
+		a, b := r.ivs[i], o.ivs[j]
+		iv := a
+		if cmpLower(b, a) > 0 {
+			iv.lo, iv.loIncl = b.lo, b.loIncl
+		}
+		if cmpUpper(b, a) < 0 {
+			iv.hi, iv.hiIncl, iv.hiInf = b.hi, b.hiIncl, b.hiInf
+		}
+		if !iv.norm().empty() {
+			return false
+		}
+		if cmpUpper(a, b) < 0 {
+			i++
+		} else {
+			j++
+		}
+	}
+	return true
+}
+
+// Intervals returns the connected parts of r, lowest first.
+func (r Range) Intervals() []Range {
+	out := make([]Range, len(r.ivs))
+	for i, iv := range r.ivs {
+		out[i] = Range{ivs: []interval{iv}}
+	}
+	return out
+}
+
+// LowerBound returns the version r's lowest part starts at, and false when
+// r is empty; the smallest version (0.dev0) when r is unbounded below.
+func (r Range) LowerBound() (Version, bool) {
+	if r.IsEmpty() {
+		return Version{}, false
+	}
+	return r.ivs[0].lo.v, true
+}
+
+// WithoutLowerBound returns r with its lowest part extended down to the
+// smallest version; WithoutUpperBound returns r with its highest part
+// extended past every version. Both return r itself when empty.
+func (r Range) WithoutLowerBound() Range {
+	if r.IsEmpty() {
+		return r
+	}
+	ivs := slices.Clone(r.ivs)
+	ivs[0].lo, ivs[0].loIncl = minPoint, true
+	return newRange(ivs...)
+}
+
+// WithoutUpperBound: see WithoutLowerBound.
+func (r Range) WithoutUpperBound() Range {
+	if r.IsEmpty() {
+		return r
+	}
+	ivs := slices.Clone(r.ivs)
+	last := &ivs[len(ivs)-1]
+	last.hi, last.hiIncl, last.hiInf = point{}, false, true
+	return newRange(ivs...)
+}
+
+// IsPin reports whether r holds exactly one version, or exactly what one
+// "==V" clause admits (V and V+local); a resolver decides such packages
+// first. It does not allocate for a final V.
+func (r Range) IsPin() bool {
+	if len(r.ivs) != 1 {
+		return false
+	}
+	iv := r.ivs[0]
+	if iv.hiInf || iv.lo.after || iv.hi.after || !iv.loIncl {
+		return false
+	}
+	lo, hi := iv.lo.v, iv.hi.v
+	if iv.hiIncl {
+		return lo.Compare(hi) == 0
+	}
+	if lo.flags&flagLocal != 0 {
+		return false
+	}
+	if lo.preKind == 0 && lo.flags == 0 {
+		return hi.epoch == lo.epoch && hi.rel == lo.rel && hi.preKind == 0 && hi.flags == flagPost|flagDev && hi.post.isZero() && hi.dev.isZero()
+	}
+	return hi.Compare(afterLocals(lo)) == 0
+}
 
 // Equal reports whether r and o hold the same versions.
 func (r Range) Equal(o Range) bool {
@@ -290,9 +433,9 @@ func (r Range) HasFinal() bool {
 // release of a final, the post-release for R.postN.devM.
 func smallestFinalAtOrAbove(v Version) Version {
 	if v.preKind == 0 && v.flags&flagPost != 0 {
-		return v.with(0, 0, flagPost, v.post, false, 0)
+		return v.with(0, numZero, flagPost, v.post, false, numZero)
 	}
-	return v.with(0, 0, 0, 0, false, 0)
+	return v.with(0, numZero, 0, numZero, false, numZero)
 }
 
 // String renders r readably with the plain order's operators (not PEP 440
@@ -364,13 +507,13 @@ func (s Specifier) Range() Range {
 		}
 		return AtLeast(s.bound)
 	case OpCompatible:
-		n := len(v.rel)/8 - 1
+		n := int(v.nrel) - 1
 		return newRange(interval{lo: vpoint(v), loIncl: true, hi: vpoint(nextPrefixDev0(v, n))})
 	}
 	var eq Range
 	switch {
 	case s.wildcard:
-		n := len(v.rel) / 8
+		n := int(v.nrel)
 		eq = newRange(interval{lo: vpoint(releaseDev0(v, n)), loIncl: true, hi: vpoint(nextPrefixDev0(v, n))})
 	case v.flags&flagLocal != 0:
 		eq = ExactRange(v)

@@ -115,7 +115,7 @@ func newSpecifier(op Operator, text string) (Specifier, string, error) {
 		return Specifier{}, "a \".*\" suffix is not allowed after a pre-, post-, dev-release or local label", nil
 	case v.flags&flagLocal != 0 && op != OpEqual && op != OpNotEqual:
 		return Specifier{}, "a local version label is only allowed with == and !=", nil
-	case op == OpCompatible && len(v.rel) < 16:
+	case op == OpCompatible && v.nrel < 2:
 		return Specifier{}, "~= needs at least two release components (e.g. ~=1.4)", nil
 	}
 	sp.bound = exclusiveBound(op, v)
@@ -206,7 +206,7 @@ func (s Specifier) matchVersion(v Version) bool {
 	case OpNotEqual:
 		return !s.equalMatch(v)
 	case OpCompatible:
-		return v.Compare(s.v) >= 0 && prefixMatch(v, s.v, len(s.v.rel)/8-1)
+		return v.Compare(s.v) >= 0 && prefixMatch(v, s.v, int(s.v.nrel)-1)
 	case OpLess:
 		return v.Compare(s.bound) < 0
 	case OpGreater:
@@ -223,7 +223,7 @@ func (s Specifier) matchVersion(v Version) bool {
 func (s Specifier) equalMatch(v Version) bool {
 	switch {
 	case s.wildcard:
-		return prefixMatch(v, s.v, len(s.v.rel)/8)
+		return prefixMatch(v, s.v, int(s.v.nrel))
 	case s.v.flags&flagLocal != 0:
 		return v.Compare(s.v) == 0
 	}

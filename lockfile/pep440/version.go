@@ -1,7 +1,6 @@
 package pep440
 
 import (
-	"encoding/binary"
 	"math"
 	"strconv"
 	"strings"
@@ -14,12 +13,12 @@ import (
 // hostile metadata cannot make parsing slow.
 const MaxVersionLength = 1024
 
-// MaxComponent is the largest value a numeric component (epoch, release
-// component, pre-, post- or dev-release number) may have. PEP 440 puts no
-// bound on them and Python compares them as arbitrary-precision integers;
-// this package keeps them in an int and rejects anything larger with an
-// error. Numeric segments of a local label are compared as digit strings and
-// are bounded only by MaxVersionLength.
+// MaxComponent is the largest numeric component (epoch, release component,
+// pre-, post- or dev-release number) the int accessors (Epoch, Release,
+// Pre, Post, Dev) report exactly; they report larger ones as MaxComponent.
+// Components themselves are unbounded, as in PEP 440 and packaging (which
+// compares them as Python ints): "1.99999999999999999999" parses, prints
+// and compares exactly. Only MaxVersionLength bounds them.
 const MaxComponent = math.MaxInt
 
 // Version is a parsed PEP 440 version. It is a small immutable value: copy it
@@ -30,14 +29,15 @@ const MaxComponent = math.MaxInt
 // Equal or Key for PEP 440 equality.
 type Version struct {
 	str     string // normalized form, as String returns it
-	rel     string // release components, 8-byte big-endian each
+	rel     string // release components, concatenated nums
+	epoch   num
+	pre     num
+	post    num
+	dev     num
 	relCmp  uint16 // byte length of rel without trailing zero components
+	nrel    uint16 // number of release components
 	preKind uint8  // 0 none, 1 a, 2 b, 3 rc
 	flags   uint8  // hasPost | hasDev | hasLocal
-	epoch   uint64
-	pre     uint64
-	post    uint64
-	dev     uint64
 }
 
 const (
@@ -156,14 +156,6 @@ func (p *parser) sep() {
 	}
 }
 
-func number(d string, what string) (uint64, string) {
-	n, err := strconv.ParseUint(d, 10, 64)
-	if err != nil || n > MaxComponent {
-		return 0, what + " " + strconv.Quote(truncate(d)) + " is larger than " + strconv.Itoa(MaxComponent)
-	}
-	return n, ""
-}
-
 // parse follows the grammar of PEP 440's appendix regular expression. Every
 // optional part either matches completely or leaves the position unchanged,
 // which gives the same result as the regular expression's backtracking.
@@ -174,29 +166,22 @@ func (p *parser) parse() (Version, string) {
 	if lower(p.peek()) == 'v' {
 		p.pos++
 	}
-	var v Version
-	var rel []uint64
+	v := Version{epoch: numZero, pre: numZero, post: numZero, dev: numZero}
+	var buf [64]byte
+	rel := buf[:0]
 	d, ok := p.digits()
 	if !ok {
 		return Version{}, "expected a release number at offset " + strconv.Itoa(p.pos)
 	}
 	if p.peek() == '!' {
 		p.pos++
-		n, bad := number(d, "epoch")
-		if bad != "" {
-			return Version{}, bad
-		}
-		v.epoch = n
+		v.epoch = numFromDigits(d)
 		if d, ok = p.digits(); !ok {
 			return Version{}, "expected a release number after the epoch"
 		}
 	}
 	for {
-		n, bad := number(d, "release component")
-		if bad != "" {
-			return Version{}, bad
-		}
-		rel = append(rel, n)
+		rel = appendDigits(rel, d)
 		if p.peek() != '.' || p.pos+1 >= len(p.s) || !isDigit(p.s[p.pos+1]) {
 			break
 		}
@@ -225,8 +210,8 @@ func (p *parser) parse() (Version, string) {
 	if p.pos != len(p.s) {
 		return Version{}, "unexpected " + strconv.Quote(p.s[p.pos:]) + " at offset " + strconv.Itoa(p.pos)
 	}
-	v.setRelease(rel)
-	v.str = v.render(rel, local)
+	v.setRelease(string(rel))
+	v.str = v.render(v.rel, local)
 	return v, ""
 }
 
@@ -250,11 +235,7 @@ func (p *parser) preRelease(v *Version) string {
 	// consumed: "1.0a." is 1.0a0.
 	p.sep()
 	if d, ok := p.digits(); ok {
-		n, bad := number(d, "pre-release number")
-		if bad != "" {
-			return bad
-		}
-		v.pre = n
+		v.pre = numFromDigits(d)
 	}
 	return ""
 }
@@ -264,11 +245,7 @@ func (p *parser) postRelease(v *Version) string {
 	if p.peek() == '-' {
 		p.pos++
 		if d, ok := p.digits(); ok {
-			n, bad := number(d, "post-release number")
-			if bad != "" {
-				return bad
-			}
-			v.post, v.flags = n, v.flags|flagPost
+			v.post, v.flags = numFromDigits(d), v.flags|flagPost
 			return ""
 		}
 		p.pos = start
@@ -281,11 +258,7 @@ func (p *parser) postRelease(v *Version) string {
 	v.flags |= flagPost
 	p.sep()
 	if d, ok := p.digits(); ok {
-		n, bad := number(d, "post-release number")
-		if bad != "" {
-			return bad
-		}
-		v.post = n
+		v.post = numFromDigits(d)
 	}
 	return ""
 }
@@ -300,11 +273,7 @@ func (p *parser) devRelease(v *Version) string {
 	v.flags |= flagDev
 	p.sep()
 	if d, ok := p.digits(); ok {
-		n, bad := number(d, "dev-release number")
-		if bad != "" {
-			return bad
-		}
-		v.dev = n
+		v.dev = numFromDigits(d)
 	}
 	return ""
 }
@@ -351,42 +320,47 @@ func (p *parser) localLabel() (string, string) {
 	}
 }
 
-func (v *Version) setRelease(rel []uint64) {
-	buf := make([]byte, 8*len(rel))
-	n := 0
-	for i, c := range rel {
-		binary.BigEndian.PutUint64(buf[8*i:], c)
-		if c != 0 {
-			n = i + 1
+// setRelease sets the encoded release and its derived lengths.
+func (v *Version) setRelease(enc string) {
+	v.rel = enc
+	v.relCmp, v.nrel = 0, 0
+	for rest := enc; len(rest) > 0; {
+		var c num
+		c, rest = splitNum(rest)
+		v.nrel++
+		if !c.isZero() {
+			v.relCmp = uint16(len(enc) - len(rest))
 		}
 	}
-	v.rel = string(buf)
-	v.relCmp = uint16(8 * n)
 }
 
-func (v *Version) render(rel []uint64, local string) string {
+// render writes the normalized form of v's segments with the encoded
+// release rel and the local label.
+func (v *Version) render(rel string, local string) string {
 	var b strings.Builder
-	if v.epoch != 0 {
-		b.WriteString(strconv.FormatUint(v.epoch, 10))
+	if !v.epoch.isZero() {
+		b.WriteString(v.epoch.String())
 		b.WriteByte('!')
 	}
-	for i, c := range rel {
-		if i > 0 {
+	for first := true; len(rel) > 0; first = false {
+		var c num
+		c, rel = splitNum(rel)
+		if !first {
 			b.WriteByte('.')
 		}
-		b.WriteString(strconv.FormatUint(c, 10))
+		b.WriteString(c.String())
 	}
 	if v.preKind != 0 {
 		b.WriteString(preLabels[v.preKind])
-		b.WriteString(strconv.FormatUint(v.pre, 10))
+		b.WriteString(v.pre.String())
 	}
 	if v.flags&flagPost != 0 {
 		b.WriteString(".post")
-		b.WriteString(strconv.FormatUint(v.post, 10))
+		b.WriteString(v.post.String())
 	}
 	if v.flags&flagDev != 0 {
 		b.WriteString(".dev")
-		b.WriteString(strconv.FormatUint(v.dev, 10))
+		b.WriteString(v.dev.String())
 	}
 	if local != "" {
 		b.WriteByte('+')

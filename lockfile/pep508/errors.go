@@ -29,22 +29,53 @@ type SyntaxError struct {
 //	    name[bar baz]
 //	             ^
 func (e *SyntaxError) Error() string {
-	start := utf8.RuneCountInString(e.Source[:clamp(e.Start, len(e.Source))])
-	end := utf8.RuneCountInString(e.Source[:clamp(e.End, len(e.Source))])
+	src, start, end := excerpt(e.Source, clamp(e.Start, len(e.Source)), clamp(e.End, len(e.Source)))
+	startCol := utf8.RuneCountInString(src[:start])
+	endCol := utf8.RuneCountInString(src[:end])
 	var b strings.Builder
 	b.WriteString("invalid ")
 	b.WriteString(e.What)
 	b.WriteString(": ")
 	b.WriteString(e.Message)
 	b.WriteString("\n    ")
-	b.WriteString(e.Source)
+	b.WriteString(src)
 	b.WriteString("\n    ")
-	b.WriteString(strings.Repeat(" ", start))
-	if end > start {
-		b.WriteString(strings.Repeat("~", end-start))
+	b.WriteString(strings.Repeat(" ", startCol))
+	if endCol > startCol {
+		b.WriteString(strings.Repeat("~", endCol-startCol))
 	}
 	b.WriteString("^")
 	return b.String()
+}
+
+// maxExcerpt bounds the source an error message shows: a hostile 3 MB
+// marker must not become a 3 MB message.
+const maxExcerpt = 160
+
+// excerpt cuts a long source to a window around [start, end], marking the
+// cuts with "…", and returns the offsets within the window.
+func excerpt(src string, start, end int) (string, int, int) {
+	if len(src) <= maxExcerpt {
+		return src, start, end
+	}
+	lo := max(start-maxExcerpt/2, 0)
+	for lo > 0 && !utf8.RuneStart(src[lo]) {
+		lo--
+	}
+	hi := min(max(end, start)+maxExcerpt/2, len(src))
+	for hi < len(src) && !utf8.RuneStart(src[hi]) {
+		hi++
+	}
+	out := src[lo:hi]
+	prefix := ""
+	if lo > 0 {
+		prefix = "…"
+	}
+	if hi < len(src) {
+		out += "…"
+	}
+	end = min(end, hi)
+	return prefix + out, start - lo + len(prefix), end - lo + len(prefix)
 }
 
 // Unwrap returns the underlying cause, if any.

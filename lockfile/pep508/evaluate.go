@@ -140,7 +140,16 @@ func (c *Compare) EvaluateStrict(env Environment) (bool, error) {
 		rhs, _ = env.Value(key)
 	}
 	if key == VarExtra {
-		lhs, rhs = CanonicalName(lhs), CanonicalName(rhs)
+		// The set-like legacy field: only == and != are defined
+		// ("extra == 'x'" reads "'x' in extras"); installers evaluate any
+		// other comparison as False.
+		switch c.Op {
+		case OpEqual:
+			return CanonicalName(lhs) == CanonicalName(rhs), nil
+		case OpNotEqual:
+			return CanonicalName(lhs) != CanonicalName(rhs), nil
+		}
+		return undefined("only == and != apply to extra")
 	}
 	if key.IsVersionLike() {
 		if ok, decided := compareVersions(lhs, c.Op, rhs); decided {
@@ -162,10 +171,14 @@ func (c *Compare) EvaluateStrict(env Environment) (bool, error) {
 	return undefined(fmt.Sprintf("%q and %q are not both versions", lhs, rhs))
 }
 
-// compareVersions applies PEP 440 semantics when op+rhs is a valid
-// specifier clause, as packaging does for version-like variables (with
-// pre-releases admitted); decided is false when string semantics apply
-// instead.
+// compareVersions applies PEP 440 semantics to a comparison on a Version
+// or "Version | String" field when both sides are versions (op+rhs a valid
+// specifier clause, lhs a valid version), or when op is "===" (arbitrary
+// equality, a string comparison by definition). decided is false when the
+// string semantics apply instead: the dependency specifiers text asks tools
+// to fall back to them "if parsing either value as a version fails", so
+// platform_release "5.15.0-1034-azure" compares as a string while
+// platform_version "10.0.19045" >= "10.0" compares as a version.
 func compareVersions(lhs string, op Op, rhs string) (result, decided bool) {
 	if op == OpIn || op == OpNotIn {
 		return false, false
@@ -173,6 +186,11 @@ func compareVersions(lhs string, op Op, rhs string) (result, decided bool) {
 	spec, err := pep440.ParseSpecifier(string(op) + rhs)
 	if err != nil {
 		return false, false
+	}
+	if op != OpArbitrary {
+		if _, err := pep440.Parse(lhs); err != nil {
+			return false, false
+		}
 	}
 	return pep440.NewSpecifiers(spec).WithPrereleases(true).ContainsString(lhs), true
 }

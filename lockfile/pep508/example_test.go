@@ -21,7 +21,7 @@ func ExampleParse() {
 	// Requests requests [security socks]
 	// true
 	// python_version < "3.8"
-	// Requests[security,socks]==2.8.*,>=2.8.1; python_version < "3.8"
+	// Requests[Socks,security]==2.8.*,>=2.8.1; python_version < "3.8"
 }
 
 func ExampleParse_error() {

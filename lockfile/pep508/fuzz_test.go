@@ -1,6 +1,7 @@
 package pep508
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -43,6 +44,11 @@ func FuzzParseMarker(f *testing.F) {
 		`'a"' == os_name`,
 		`((python_version))`,
 		`platform_release ~= "5.4.0"`,
+		`platform_version >= "10.0"`,
+		`"a" in extra`,
+		strings.Repeat("(", MaxNesting) + `os_name == "nt"` + strings.Repeat(")", MaxNesting),
+		strings.Repeat("(", 4*MaxNesting),
+		strings.Repeat("(os_name == 'a' or ", 300) + "os_name == 'b'" + strings.Repeat(")", 300),
 	} {
 		f.Add(s)
 	}

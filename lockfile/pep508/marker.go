@@ -28,11 +28,14 @@ const (
 	VarDependencyGroups             Variable = "dependency_groups"
 )
 
-// IsVersionLike reports whether comparisons on v use PEP 440 version
-// semantics when the other side is a valid specifier version.
+// IsVersionLike reports whether v is a Version or "Version | String" field
+// of the dependency specifiers text (python_version, python_full_version,
+// implementation_version; platform_release and platform_version): its
+// comparisons use PEP 440 semantics when both sides are versions and string
+// semantics otherwise.
 func (v Variable) IsVersionLike() bool {
 	switch v {
-	case VarImplementationVersion, VarPlatformRelease, VarPythonFullVersion, VarPythonVersion:
+	case VarImplementationVersion, VarPlatformRelease, VarPlatformVersion, VarPythonFullVersion, VarPythonVersion:
 		return true
 	}
 	return false

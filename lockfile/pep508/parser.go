@@ -25,11 +25,34 @@ import (
 
 const opList = "<=, <, !=, ==, >=, >, ~=, ===, in, not in"
 
+// Limits on what Parse and ParseMarker accept. Real requirement strings
+// are well under a kilobyte and nest parentheses a few levels at most; the
+// limits keep hostile metadata (3 MB of "(" from a malicious index) from
+// exhausting the stack or memory: such input is a *SyntaxError, never a
+// crash.
+const (
+	// MaxLength is the longest requirement or marker string, in bytes.
+	MaxLength = 64 << 10
+	// MaxNesting is the deepest nesting of parentheses in a marker.
+	MaxNesting = 100
+)
+
+// tooLong reports input over MaxLength as a *SyntaxError.
+func tooLong(what, s string) error {
+	if len(s) <= MaxLength {
+		return nil
+	}
+	return &SyntaxError{What: what, Source: s, Message: fmt.Sprintf("longer than %d bytes (%d)", MaxLength, len(s)), Start: MaxLength, End: MaxLength}
+}
+
 // Parse parses a PEP 508 dependency specifier such as
 // `requests[security] >=2.8.1, ==2.8.* ; python_version < "2.7"` or
 // `pip @ https://github.com/pypa/pip/archive/1.3.1.zip`.
 // Errors are *SyntaxError values.
 func Parse(s string) (Requirement, error) {
+	if err := tooLong("requirement", s); err != nil {
+		return Requirement{}, err
+	}
 	p := &scanner{src: s, what: "requirement"}
 	r, err := parseRequirement(p)
 	if err != nil {
@@ -52,6 +75,7 @@ func parseRequirement(p *scanner) (Requirement, error) {
 		return r, err
 	}
 	r.Extras = normalizeExtras(extras)
+	r.written = writtenExtras(extras)
 	p.ws()
 	if err := parseDetails(p, &r); err != nil {
 		return r, err
@@ -216,6 +240,9 @@ func buildSpecifiers(p *scanner, start int, clauses []string) (pep440.Specifiers
 // `python_version >= "3.9" and sys_platform == "linux"`.
 // Errors are *SyntaxError values.
 func ParseMarker(s string) (Marker, error) {
+	if err := tooLong("marker", s); err != nil {
+		return nil, err
+	}
 	p := &scanner{src: s, what: "marker"}
 	m, _, err := parseMarker(p)
 	if err != nil {
@@ -272,9 +299,14 @@ func parseAtom(p *scanner) (Marker, error) {
 	var m Marker
 	if p.peekChar('(') {
 		open := p.pos
+		if p.depth >= MaxNesting {
+			return nil, p.errorf(open, open, fmt.Sprintf("Marker nests parentheses more than %d deep", MaxNesting))
+		}
 		p.pos++
 		p.ws()
+		p.depth++
 		inner, n, err := parseMarker(p)
+		p.depth--
 		if err != nil {
 			return nil, err
 		}

@@ -21,20 +21,27 @@ type Requirement struct {
 	// Marker restricts the environments the requirement applies to; nil
 	// when absent.
 	Marker Marker
+
+	// written are the extras as Parse read them (sorted, exact duplicates
+	// dropped), which String writes as packaging does while they still
+	// normalize to Extras.
+	written []string
 }
 
 // CanonicalName returns the PEP 503 normalized project name.
 func (r Requirement) CanonicalName() string { return CanonicalName(r.Name) }
 
-// String returns the normalized requirement text as pypa/packaging writes
-// it, e.g. `name[a,b]>=1.0; python_version >= "3.9"` or
-// `name @ https://host/x.whl ; extra == "test"`.
+// String returns the requirement text as pypa/packaging writes it
+// (str(Requirement)), e.g. `name[a,b]>=1.0; python_version >= "3.9"` or
+// `name @ https://host/x.whl ; extra == "test"`: the name and the extras
+// spelled as written (extras sorted), normalized specifiers and marker.
+// Extras set by hand rather than by Parse are written as they are.
 func (r Requirement) String() string {
 	var b strings.Builder
 	b.WriteString(r.Name)
-	if len(r.Extras) > 0 {
+	if extras := r.extrasText(); len(extras) > 0 {
 		b.WriteByte('[')
-		b.WriteString(strings.Join(r.Extras, ","))
+		b.WriteString(strings.Join(extras, ","))
 		b.WriteByte(']')
 	}
 	b.WriteString(r.Specifiers.String())
@@ -61,6 +68,33 @@ func (r Requirement) Equal(o Requirement) bool {
 		r.URL == o.URL &&
 		Equal(r.Marker, o.Marker) &&
 		r.Specifiers.Equal(o.Specifiers)
+}
+
+// Normalized returns r with its canonical name and normalized extras, the
+// spelling-independent form (String then writes "my-app[web]" for
+// "My_App[Web]").
+func (r Requirement) Normalized() Requirement {
+	r.Name = r.CanonicalName()
+	r.written = nil
+	return r
+}
+
+// extrasText returns the extras String writes: as written when they still
+// name Extras, else Extras.
+func (r Requirement) extrasText() []string {
+	if r.written != nil && slices.Equal(normalizeExtras(r.written), r.Extras) {
+		return r.written
+	}
+	return r.Extras
+}
+
+func writtenExtras(extras []string) []string {
+	if len(extras) == 0 {
+		return nil
+	}
+	out := slices.Clone(extras)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func normalizeExtras(extras []string) []string {

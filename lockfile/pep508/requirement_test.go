@@ -263,7 +263,16 @@ func TestRequirementFields(t *testing.T) {
 	assert.DeepEqual(t, r.Extras, []string{"security", "socks"})
 	assert.Equal(t, r.Specifiers.String(), "==2.8.*,>=2.8.1")
 	assert.Equal(t, r.URL, "")
-	assert.Equal(t, r.String(), `Requests[security,socks]==2.8.*,>=2.8.1; python_version < "2.7"`)
+	// str(packaging.requirements.Requirement(...)) keeps the extras as
+	// written, sorted: "Requests[Security,security,socks]".
+	assert.Equal(t, r.String(), `Requests[Security,security,socks]==2.8.*,>=2.8.1; python_version < "2.7"`)
+	assert.Equal(t, r.Normalized().String(), `requests[security,socks]==2.8.*,>=2.8.1; python_version < "2.7"`)
+	again, err := Parse(r.String())
+	assert.NilError(t, err)
+	assert.Assert(t, again.Equal(r))
+	// Extras changed by hand are written as they are.
+	r.Extras = []string{"http2"}
+	assert.Equal(t, r.String(), `Requests[http2]==2.8.*,>=2.8.1; python_version < "2.7"`)
 
 	r, err = Parse("name>=1.0,")
 	assert.NilError(t, err, "trailing comma in version_many is allowed")

@@ -11,9 +11,10 @@ import (
 // string: the parser asks for the token kind it expects at the current
 // position, as pypa/packaging's tokenizer does, so error spans match.
 type scanner struct {
-	src  string
-	pos  int
-	what string // "requirement" or "marker", for errors
+	src   string
+	pos   int
+	what  string // "requirement" or "marker", for errors
+	depth int    // parentheses open around the marker being parsed
 }
 
 func (s *scanner) errorf(start, end int, msg string) *SyntaxError {

@@ -3,8 +3,14 @@
 // dependencies, optional-dependencies, requires-python, and PEP 735
 // [dependency-groups] with include-group expanded and cycles refused);
 // LoadRequirements reads requirements.in-style files with -r includes and
-// -c constraint files. Every requirement is parsed with lockfile/pep508, and
-// errors name the file and line (or key).
+// -c constraint files, ${VAR} environment variables and bare wheel or sdist
+// URLs as pip reads them (VCS references and local paths are refused,
+// naming the construct). Every requirement is parsed with lockfile/pep508,
+// and errors name the file and line (or key and the TOML type expected); a
+// pyproject.toml with nothing to lock (no [project], a Poetry project's
+// [tool.poetry]) is an error saying what it holds. Project.Selected gives
+// the inputs for chosen extras and dependency groups, with what each
+// brings in, so the lock can mark what only they need.
 //
 // Inputs gathers everything that determines a lock — requirements,
 // constraints, requires-python, selected extras and groups, index URLs

@@ -25,15 +25,36 @@ type Inputs struct {
 	RequiresPython string
 	// Extras and Groups are the extras and dependency groups that were
 	// selected to produce Requirements (recorded so that a change of
-	// selection is visible).
+	// selection is visible, and written as the lock's extras and
+	// dependency-groups).
 	Extras []string
 	Groups []string
+	// ExtraRequirements and GroupRequirements, when set, say which of
+	// Requirements a selected extra or dependency group brings in, keyed
+	// by its normalized name. The lock then marks the packages only they
+	// need with "'web' in extras" or "'dev' in dependency_groups", so an
+	// installer that does not select them skips those packages. When they
+	// are nil every locked package is installed whatever is selected.
+	// Project.Selected fills them.
+	ExtraRequirements map[string][]pep508.Requirement
+	GroupRequirements map[string][]pep508.Requirement
 	// IndexURLs are the Simple API base URLs, primary first. Credentials
 	// in them are never recorded.
 	IndexURLs []string
 	// Targets are the install environments in wheel.ParseTarget syntax
-	// ("cp312-manylinux_2_36_x86_64").
+	// ("cp312-manylinux_2_36_x86_64"). One target makes a lock for that
+	// image; several make one universal lock that installs on each of them
+	// (packages carry markers, and every target finds its wheels). None
+	// makes a universal lock for every environment RequiresPython admits,
+	// narrowed by Environments, as uv lock does.
 	Targets []string
+	// Environments, for a universal lock without Targets, are markers the
+	// lock is limited to ("sys_platform == 'linux'"), like uv's
+	// tool.uv.environments. RequiredEnvironments are markers of platforms
+	// every locked package must have a wheel (or allowed sdist) for where
+	// it is needed, like uv's tool.uv.required-environments.
+	Environments         []string
+	RequiredEnvironments []string
 	// ExcludeNewer ignores files uploaded after it; the zero time means no
 	// cut-off (and no reproducible re-lock).
 	ExcludeNewer time.Time
@@ -48,11 +69,19 @@ const (
 	KindConstraint     = "constraint"
 	KindRequiresPython = "requires-python"
 	KindExtra          = "extra"
-	KindGroup          = "group"
-	KindIndex          = "index"
-	KindTarget         = "target"
-	KindExcludeNewer   = "exclude-newer"
-	KindPolicy         = "policy"
+	// KindExtraRequirement and KindGroupRequirement record which
+	// requirements an extra or group brings in ("extra-requires:web:redis").
+	KindExtraRequirement = "extra-requires"
+	KindGroupRequirement = "group-requires"
+	KindGroup            = "group"
+	KindIndex            = "index"
+	KindTarget           = "target"
+	// KindEnvironment and KindRequiredEnvironment record the environment
+	// markers of a universal lock.
+	KindEnvironment         = "environment"
+	KindRequiredEnvironment = "required-environment"
+	KindExcludeNewer        = "exclude-newer"
+	KindPolicy              = "policy"
 )
 
 // Items returns the canonical form of the inputs: sorted, de-duplicated
@@ -80,6 +109,16 @@ func (in *Inputs) Items() ([]string, error) {
 	for _, e := range in.Extras {
 		items = append(items, KindExtra+":"+pep508.CanonicalName(e))
 	}
+	for name, reqs := range in.ExtraRequirements {
+		for _, r := range reqs {
+			items = append(items, KindExtraRequirement+":"+pep508.CanonicalName(name)+":"+canonicalRequirement(r))
+		}
+	}
+	for name, reqs := range in.GroupRequirements {
+		for _, r := range reqs {
+			items = append(items, KindGroupRequirement+":"+pep508.CanonicalName(name)+":"+canonicalRequirement(r))
+		}
+	}
 	for _, g := range in.Groups {
 		items = append(items, KindGroup+":"+pep508.CanonicalName(g))
 	}
@@ -97,6 +136,15 @@ func (in *Inputs) Items() ([]string, error) {
 		}
 		items = append(items, KindTarget+":"+tg.String())
 	}
+	for kind, ms := range map[string][]string{KindEnvironment: in.Environments, KindRequiredEnvironment: in.RequiredEnvironments} {
+		for _, s := range ms {
+			m, err := pep508.ParseMarker(s)
+			if err != nil {
+				return nil, fmt.Errorf("inputs: %s: %w", kind, err)
+			}
+			items = append(items, kind+":"+m.String())
+		}
+	}
 	if !in.ExcludeNewer.IsZero() {
 		items = append(items, KindExcludeNewer+":"+in.ExcludeNewer.UTC().Format(time.RFC3339Nano))
 	}
@@ -107,10 +155,9 @@ func (in *Inputs) Items() ([]string, error) {
 	return slices.Compact(items), nil
 }
 
-// canonicalRequirement writes r with its normalized name.
+// canonicalRequirement writes r with its normalized name and extras.
 func canonicalRequirement(r pep508.Requirement) string {
-	r.Name = r.CanonicalName()
-	return r.String()
+	return r.Normalized().String()
 }
 
 // RedactURL returns u without user information (credentials) and with a
@@ -175,6 +222,10 @@ func kindLabel(kind string) string {
 		return "requirement"
 	case KindExtra:
 		return "extra"
+	case KindExtraRequirement:
+		return "requirement of extra"
+	case KindGroupRequirement:
+		return "requirement of group"
 	}
 	return kind
 }

@@ -55,6 +55,29 @@ func TestLoadPyProject(t *testing.T) {
 	assert.ErrorContains(t, err, `dependency group "docs" is not defined`)
 }
 
+func TestRequirementsNothingToLock(t *testing.T) {
+	t.Parallel()
+	dir := fs.NewDir(t, "pp",
+		fs.WithFile("empty.toml", "[project]\nname = 'x'\ndependencies = []\n[dependency-groups]\ndev = ['pytest']\n"),
+		fs.WithFile("groups.toml", "[dependency-groups]\ndev = ['pytest']\n"))
+	p, err := LoadPyProject(dir.Join("empty.toml"))
+	assert.NilError(t, err)
+	_, err = p.Requirements(nil, nil)
+	assert.ErrorContains(t, err, `empty.toml: nothing to lock: project.dependencies is empty and the selected extras [] and groups [] add none`)
+	reqs, err := p.Requirements(nil, []string{"dev"})
+	assert.NilError(t, err)
+	assert.DeepEqual(t, strs(reqs), []string{"pytest"})
+
+	// PEP 735 groups need no [project] table.
+	p, err = LoadPyProject(dir.Join("groups.toml"))
+	assert.NilError(t, err)
+	_, err = p.Requirements(nil, nil)
+	assert.ErrorContains(t, err, `groups.toml: nothing to lock: there is no [project] table`)
+	reqs, err = p.Requirements(nil, []string{"dev"})
+	assert.NilError(t, err)
+	assert.DeepEqual(t, strs(reqs), []string{"pytest"})
+}
+
 func TestLoadPyProjectErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, content, want string }{
@@ -62,14 +85,27 @@ func TestLoadPyProjectErrors(t *testing.T) {
 		{"self cycle", "[dependency-groups]\na = [{include-group = 'A'}]", "include cycle a -> a"},
 		{"unknown include", "[dependency-groups]\na = [{include-group = 'zz'}]", `dependency-groups.a[0]: include-group "zz" names no group`},
 		{"bad table", "[dependency-groups]\na = [{include = 'b'}]", `dependency-groups.a[0]: expected a requirement string or {include-group = "name"}`},
-		{"bad item", "[dependency-groups]\na = [1]", "found int64"},
+		{"bad item", "[dependency-groups]\na = [1]", `dependency-groups.a[0]: expected a requirement string or {include-group = "name"}, found an integer`},
 		{"duplicate group", "[dependency-groups]\nFoo = []\nfoo = []", `"Foo" and "foo" are the same group`},
 		{"bad requirement", "[project]\nname = 'x'\ndependencies = ['ok', 'bad req here']", "project.dependencies[1]: invalid requirement"},
 		{"bad extra req", "[project]\nname = 'x'\n[project.optional-dependencies]\ne = ['x[']", "project.optional-dependencies.e[0]"},
 		{"dynamic", "[project]\nname = 'x'\ndynamic = ['dependencies']", "project.dependencies is dynamic"},
 		{"requires-python", "[project]\nname = 'x'\nrequires-python = '3.11'", "project.requires-python"},
 		{"toml", "[project\n", "pyproject.toml:1:"},
-		{"type", "[project]\ndependencies = 'x'", "pyproject.toml:2:"},
+		{"type", "[project]\ndependencies = 'x'", "pyproject.toml: project.dependencies: expected an array of strings, found a string"},
+		{"type in array", "[project]\ndependencies = ['a', 2]", "project.dependencies[1]: expected a string, found an integer"},
+		{"type of name", "[project]\nname = 1", "project.name: expected a string, found an integer"},
+		{"type of requires-python", "[project]\nrequires-python = 3.11", "project.requires-python: expected a string, found a float"},
+		{"type of project", "project = 'x'", "project: expected a table, found a string"},
+		{"type of extras", "[project]\noptional-dependencies = ['a']", "project.optional-dependencies: expected a table, found an array"},
+		{"type of an extra", "[project.optional-dependencies]\nweb = 'x'", "project.optional-dependencies.web: expected an array of strings, found a string"},
+		{"type of a group", "[dependency-groups]\ndev = 'pytest'", "dependency-groups.dev: expected an array, found a string"},
+		{"type of dynamic", "[project]\ndynamic = 'dependencies'", "project.dynamic: expected an array of strings, found a string"},
+		{"poetry", "[tool.poetry]\nname = 'x'\n[tool.poetry.dependencies]\npython = '^3.11'\n[build-system]\nrequires = ['poetry-core']",
+			"no [project] table (PEP 621) and no [dependency-groups], so there is nothing to lock; found [build-system], [tool.poetry]; this is a Poetry project"},
+		{"typo", "[projcet]\nname = 'x'", "found [projcet]; did you mean [project] instead of [projcet]?"},
+		{"empty", "", "nothing to lock; found nothing"},
+		{"tools only", "[tool.black]\nline-length = 100", "found [tool.black]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,7 +162,14 @@ func TestLoadRequirementsErrors(t *testing.T) {
 		{"index", "--index-url https://user:pw@x/simple", "requirements.in:1: option --index-url is not supported"},
 		{"unknown option", "--frobnicate", "requirements.in:1: unknown option --frobnicate"},
 		{"bad requirement", "\n\nfoo >= 1 2", "requirements.in:3: invalid requirement"},
-		{"bare path", "./src/pkg", "requirements.in:1: invalid requirement"},
+		{"bare path", "./src/pkg", "requirements.in:1: local path ./src/pkg: a lock must hold files an image build can fetch"},
+		{"absolute path", "/wheels/a-1.0-py3-none-any.whl", "requirements.in:1: local path /wheels/a-1.0-py3-none-any.whl"},
+		{"file URL", "a @ file:///wheels/a-1.0-py3-none-any.whl", "requirements.in:1: local file reference file:///wheels/a-1.0-py3-none-any.whl"},
+		{"vcs egg", "git+https://user:pw@github.com/org/repo@v1.0#egg=repo", "requirements.in:1: VCS reference git+https://github.com/org/repo@v1.0#egg=repo: a version-control checkout cannot be locked without building it"},
+		{"vcs named", "repo @ git+https://github.com/org/repo@v1.0", "requirements.in:1: VCS reference git+https://github.com/org/repo@v1.0"},
+		{"editable vcs", "-e git+https://github.com/org/repo#egg=repo", "requirements.in:1: option -e is not supported in a lock input"},
+		{"unset variable", "a==${PYDEPLOY_TEST_UNSET_VERSION}", "requirements.in:1: environment variable ${PYDEPLOY_TEST_UNSET_VERSION} is not set"},
+		{"bare URL without a name", "https://example.org/download?id=3", "requirements.in:1: invalid requirement"},
 		{"missing include", "-r nope.in", "requirements.in:1: open"},
 		{"empty include", "-r", "requirements.in:1: option -r needs a file name"},
 		{"constraint extras", "-c c.txt", "c.txt:1: constraint \"x[y]<2\" names extras"},
@@ -140,6 +183,33 @@ func TestLoadRequirementsErrors(t *testing.T) {
 			assert.Assert(t, !strings.Contains(err.Error(), "pw@"), "credentials leaked: %v", err)
 		})
 	}
+}
+
+// TestLoadRequirementsPipSyntax: what pip's requirements parser accepts and
+// a lock can hold.
+func TestLoadRequirementsPipSyntax(t *testing.T) {
+	t.Setenv("PYDEPLOY_TEST_FASTAPI", "0.110")
+	t.Setenv("PYDEPLOY_TEST_HOST", "files.example.org")
+	dir := fs.NewDir(t, "req", fs.WithFile("requirements.in", strings.Join([]string{
+		"fastapi>=${PYDEPLOY_TEST_FASTAPI}",
+		"https://${PYDEPLOY_TEST_HOST}/a/My_Pkg-1.0-py3-none-any.whl",
+		"https://files.example.org/b/other-pkg-2.0.tar.gz#sha256=00ff",
+		"https://files.example.org/dl?id=7#egg=named",
+		"direct @ https://files.example.org/direct-3.0-py3-none-any.whl",
+	}, "\n")))
+	r, err := LoadRequirements(dir.Join("requirements.in"))
+	assert.NilError(t, err)
+	var got []string
+	for _, q := range r.Requirements {
+		got = append(got, q.String())
+	}
+	assert.DeepEqual(t, got, []string{
+		"fastapi>=0.110",
+		"my-pkg @ https://files.example.org/a/My_Pkg-1.0-py3-none-any.whl",
+		"other-pkg @ https://files.example.org/b/other-pkg-2.0.tar.gz#sha256=00ff",
+		"named @ https://files.example.org/dl?id=7#egg=named",
+		"direct @ https://files.example.org/direct-3.0-py3-none-any.whl",
+	})
 }
 
 func mustReqs(t *testing.T, ss ...string) []pep508.Requirement {

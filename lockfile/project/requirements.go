@@ -2,11 +2,15 @@ package project
 
 import (
 	"fmt"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/pydeploy/pydeploy/lockfile/pep508"
+	"github.com/pydeploy/pydeploy/lockfile/wheel"
 )
 
 // Requirement is a parsed requirement and where it was written.
@@ -33,9 +37,14 @@ type Requirements struct {
 // requirement per line, # comments, blank lines, backslash line
 // continuations, "-r/--requirement FILE" includes and "-c/--constraint FILE"
 // constraint files (paths relative to the including file; each file is read
-// once, so include cycles are harmless). Options that belong to a lock
-// rather than its inputs (-e, --hash, index options, …) are errors naming
-// file and line, as is every requirement that does not parse.
+// once, so include cycles are harmless). As in pip, ${NAME} is replaced by
+// the environment variable (an unset one is an error), and a line that is
+// only the https URL of a wheel or sdist stands for "name @ URL" with the
+// name read from the file name (or a #egg= fragment). Constructs a lock
+// cannot hold are errors naming file, line and construct: VCS references
+// (git+https://…#egg=name), local paths and file: URLs, editable installs
+// (-e), and options that belong to a lock rather than its inputs (--hash,
+// index options, …); so is every requirement that does not parse.
 func LoadRequirements(path string) (*Requirements, error) {
 	l := &loader{seen: map[string]bool{}}
 	if err := l.load(path, false); err != nil {
@@ -62,6 +71,14 @@ func (l *loader) load(path string, constraint bool) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
+	}
+	return l.parse(path, data, constraint)
+}
+
+// parse reads the content of one file.
+func (l *loader) parse(path string, data []byte, constraint bool) error {
+	if len(data) > MaxFileSize {
+		return fmt.Errorf("%s: the file is %d bytes, more than the %d a requirements file may have", path, len(data), MaxFileSize)
 	}
 	for _, ln := range logicalLines(string(data)) {
 		if err := l.line(path, ln.num, ln.text, constraint); err != nil {
@@ -163,9 +180,24 @@ func (l *loader) line(path string, num int, text string, constraint bool) error 
 		}
 		return fmt.Errorf("%s: option %s is not supported in a lock input: %s", where, opt, why)
 	}
+	text, err := expandEnv(text)
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	if why := unsupportedReference(text); why != "" {
+		return fmt.Errorf("%s: %s", where, why)
+	}
+	if named, ok := bareURL(text); ok {
+		text = named
+	}
 	r, err := pep508.Parse(text)
 	if err != nil {
 		return fmt.Errorf("%s: %w", where, err)
+	}
+	if r.URL != "" {
+		if why := unsupportedReference(r.URL); why != "" {
+			return fmt.Errorf("%s: %s", where, why)
+		}
 	}
 	req := Requirement{Requirement: r, File: path, Line: num}
 	if constraint {
@@ -177,6 +209,96 @@ func (l *loader) line(path string, num int, text string, constraint bool) error 
 	}
 	l.out.Requirements = append(l.out.Requirements, req)
 	return nil
+}
+
+// envVar is pip's environment variable syntax: ${NAME} with upper-case
+// letters, digits and underscores only.
+var envVar = regexp.MustCompile(`\$\{([A-Z0-9_]+)\}`)
+
+// expandEnv replaces ${NAME} as pip does; an unset variable is an error
+// naming it (pip would leave the text as is and fail later, or fetch the
+// wrong URL).
+func expandEnv(text string) (string, error) {
+	var missing string
+	out := envVar.ReplaceAllStringFunc(text, func(m string) string {
+		name := m[2 : len(m)-1]
+		v, ok := os.LookupEnv(name)
+		if !ok && missing == "" {
+			missing = name
+		}
+		return v
+	})
+	if missing != "" {
+		return "", fmt.Errorf("environment variable ${%s} is not set", missing)
+	}
+	return out, nil
+}
+
+// vcsSchemes are pip's VCS URL prefixes.
+var vcsSchemes = []string{"git+", "hg+", "svn+", "bzr+"}
+
+// unsupportedReference explains why a line (or the URL of "name @ URL")
+// cannot be locked, naming the construct; "" when it can.
+func unsupportedReference(text string) string {
+	lower := strings.ToLower(text)
+	for _, v := range vcsSchemes {
+		if strings.HasPrefix(lower, v) {
+			return fmt.Sprintf("VCS reference %s: a version-control checkout cannot be locked without building it; publish a release to an index, or refer to a built wheel with name @ https://…", redactRef(text))
+		}
+	}
+	switch {
+	case strings.HasPrefix(lower, "file:"):
+		return fmt.Sprintf("local file reference %s: a lock must hold files an image build can fetch; publish it to an index or refer to it with name @ https://…", redactRef(text))
+	case strings.HasPrefix(text, ".") || strings.HasPrefix(text, "/") || strings.HasPrefix(text, "~") || (len(text) > 2 && text[1] == ':' && (text[2] == '\\' || text[2] == '/')):
+		return fmt.Sprintf("local path %s: a lock must hold files an image build can fetch; publish it to an index or refer to it with name @ https://…", text)
+	}
+	return ""
+}
+
+// bareURL turns a line that is only an http(s) URL of a wheel or sdist (pip
+// accepts those and reads the name from the file name) into "name @ URL".
+func bareURL(text string) (string, bool) {
+	lower := strings.ToLower(text)
+	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+		return "", false
+	}
+	u, err := url.Parse(text)
+	if err != nil {
+		return "", false
+	}
+	base := path.Base(u.Path)
+	if fn, err := wheel.ParseFilename(base); err == nil {
+		return fn.Name + " @ " + text, true
+	}
+	if sn, err := wheel.ParseSdistFilename(base); err == nil {
+		return pep508.CanonicalName(sn.Name) + " @ " + text, true
+	}
+	if name := eggName(u.Fragment); name != "" {
+		return name + " @ " + text, true
+	}
+	return "", false
+}
+
+// eggName reads the legacy "#egg=name" fragment.
+func eggName(fragment string) string {
+	for _, kv := range strings.Split(fragment, "&") {
+		if name, ok := strings.CutPrefix(kv, "egg="); ok && pep508.ValidateName(name) == nil {
+			return name
+		}
+	}
+	return ""
+}
+
+// redactRef shows a reference without credentials.
+func redactRef(ref string) string {
+	scheme, rest, ok := strings.Cut(ref, "://")
+	if !ok {
+		return ref
+	}
+	if at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@"); at >= 0 {
+		rest = rest[at+1:]
+	}
+	return scheme + "://" + rest
 }
 
 // splitOption splits "-c file", "-cfile", "--constraint=file" and

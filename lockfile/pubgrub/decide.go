@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
 )
@@ -11,9 +12,9 @@ import (
 // decide picks the next package and version. It returns the package whose
 // incompatibilities to propagate next, or done when every package with a
 // positive derivation has a decision.
-func (s *solver) decide(ctx context.Context) (string, bool, error) {
+func (s *solver) decide(ctx context.Context) (string, bool, []task, error) {
 	var pick *pkgState
-	best := 0
+	best, bestClass := 0, 0
 	for _, st := range s.order {
 		if st.decided || len(st.idx) == 0 || !st.acc.Positive {
 			continue
@@ -22,15 +23,16 @@ func (s *solver) decide(ctx context.Context) (string, bool, error) {
 		if s.prio != nil && st.name != s.root {
 			prio = s.prio.Priority(st.name, st.acc.Range)
 		}
-		if pick == nil || prio < best {
-			pick, best = st, prio
+		class := s.conflictClass(st.name)
+		if pick == nil || prio < best || (prio == best && class < bestClass) {
+			pick, best, bestClass = st, prio, class
 		}
 	}
 	if pick == nil {
-		return "", true, nil
+		return "", true, nil, nil
 	}
 	if err := s.loadVersions(ctx, pick); err != nil {
-		return "", false, err
+		return "", false, nil, err
 	}
 	allowed := pick.acc.Range
 	var v pep440.Version
@@ -43,37 +45,148 @@ func (s *solver) decide(ctx context.Context) (string, bool, error) {
 	}
 	if !found {
 		s.addIncompat(&Incompatibility{Terms: []Term{Pos(pick.name, allowed)}, Kind: KindNoVersions})
-		return pick.name, false, nil
+		return pick.name, false, nil, nil
 	}
-	exact := pep440.ExactRange(v)
 	if !s.asked[pick.name+"\x00"+v.String()] {
 		deps, err := s.dependencies(ctx, pick.name, v)
 		if err != nil {
-			return "", false, err
+			return "", false, nil, err
 		}
-		if deps.Unavailable != "" {
-			s.addUnavailable(pick, v, deps.Unavailable)
-			return pick.name, false, nil
+		if len(deps.Forks) > 0 {
+			return "", false, s.fork(pick, v, deps.Forks), nil
 		}
-		for _, d := range deps.Requires {
-			s.addDependency(pick, v, d)
+		if s.apply(pick, v, deps.Requires, deps.Unavailable) {
+			return pick.name, false, nil, nil
 		}
 	}
-	if !s.conflictsWith(pick, v) {
-		s.level++
-		s.assign(assignment{term: Pos(pick.name, exact), level: s.level, decision: true})
-		pick.version = v
+	s.decideVersion(pick, v)
+	return pick.name, false, nil, nil
+}
+
+// apply records the answer for pick==v; it reports true when v turned out
+// unavailable.
+func (s *solver) apply(pick *pkgState, v pep440.Version, requires []Dependency, unavailable string) bool {
+	if unavailable != "" {
+		s.addUnavailable(pick, v, unavailable)
+		return true
 	}
-	return pick.name, false, nil
+	for _, d := range requires {
+		s.addDependency(pick, v, d)
+	}
+	return false
+}
+
+// decideVersion decides pick==v unless that satisfies an incompatibility
+// at once (propagation then rules v out instead, and the conflict is
+// counted, see recordConflict).
+func (s *solver) decideVersion(pick *pkgState, v pep440.Version) {
+	if ic := s.conflictsWith(pick, v); ic != nil {
+		s.recordConflict(pick.name, ic)
+		return
+	}
+	s.level++
+	s.assign(assignment{term: Pos(pick.name, pep440.ExactRange(v)), level: s.level, decision: true})
+	pick.version = v
+}
+
+// conflictThreshold is how many times a package must be rejected because
+// of another (uv's CONFLICT_THRESHOLD) before their decision order swaps.
+const conflictThreshold = 5
+
+// Conflict classes: packages often rejected are decided early, those often
+// the cause late, both before the rest (uv's ConflictEarly/ConflictLate).
+const (
+	classEarly = iota
+	classLate
+	classNone
+)
+
+func (s *solver) conflictClass(pkg string) int {
+	switch {
+	case s.early[pkg]:
+		return classEarly
+	case s.late[pkg]:
+		return classLate
+	}
+	return classNone
+}
+
+// recordConflict applies uv's conflict tracking: when a package's versions
+// keep being rejected because of the same decided package (the culprit),
+// the decision order is wrong for them — the culprit was decided first and
+// the rejected package walks back through its versions one by one, maybe
+// down to a very old one that no longer conflicts (packse's
+// wrong-backtracking scenarios). After conflictThreshold rejections the
+// rejected package is decided earlier, the culprit later, and the culprit's
+// decision is undone. Like everything else the counting depends only on
+// the solver's own steps, so it is deterministic.
+func (s *solver) recordConflict(affected string, ic *Incompatibility) {
+	base := baseName(affected)
+	real := false
+	for _, t := range ic.Terms {
+		if t.Package == affected || baseName(t.Package) == base {
+			continue
+		}
+		real = true
+		s.culprit[t.Package]++
+		if s.culprit[t.Package] == conflictThreshold && !s.late[t.Package] {
+			s.late[t.Package] = true
+			if st := s.pkgs[t.Package]; st != nil && st.decided {
+				for _, ai := range st.idx {
+					if a := s.assignments[ai]; a.decision {
+						s.backtrack(a.level - 1)
+						break
+					}
+				}
+			}
+		}
+	}
+	if real {
+		s.affected[affected]++
+		if s.affected[affected] == conflictThreshold {
+			s.early[affected] = true
+		}
+	}
+}
+
+// baseName strips a virtual package's extra ("a[x]" -> "a").
+func baseName(pkg string) string {
+	if i := strings.IndexByte(pkg, '['); i > 0 && strings.HasSuffix(pkg, "]") {
+		return pkg[:i]
+	}
+	return pkg
+}
+
+// fork splits the state: each fork gets a copy with its own environments
+// and its own answer for pick==v, then decides v where it can.
+func (s *solver) fork(pick *pkgState, v pep440.Version, forks []Fork) []task {
+	out := make([]task, 0, len(forks))
+	for _, f := range forks {
+		c := s.clone()
+		c.env = f.Env
+		st := c.pkgs[pick.name]
+		if !c.apply(st, v, f.Requires, f.Unavailable) {
+			c.decideVersion(st, v)
+		}
+		out = append(out, task{s: c, next: pick.name})
+	}
+	return out
 }
 
 func (s *solver) loadVersions(ctx context.Context, st *pkgState) error {
 	if st.loaded {
 		return nil
 	}
-	if st.name == s.root {
+	switch {
+	case st.name == s.root:
 		st.versions = []pep440.Version{s.rootVersion}
-	} else {
+	case s.ep != nil:
+		vs, err := s.ep.VersionsIn(ctx, s.env, st.name)
+		if err != nil {
+			return fmt.Errorf("versions of %s: %w", st.name, err)
+		}
+		st.versions = vs
+	default:
 		vs, err := s.p.Versions(ctx, st.name)
 		if err != nil {
 			return fmt.Errorf("versions of %s: %w", st.name, err)
@@ -86,10 +199,10 @@ func (s *solver) loadVersions(ctx context.Context, st *pkgState) error {
 	return nil
 }
 
-// conflictsWith reports whether deciding st==v would satisfy one of st's
-// incompatibilities at once (its other terms already hold); propagation
-// then rules v out instead.
-func (s *solver) conflictsWith(st *pkgState, v pep440.Version) bool {
+// conflictsWith returns the incompatibility of st that deciding st==v
+// would satisfy at once (its other terms already hold), or nil;
+// propagation then rules v out instead.
+func (s *solver) conflictsWith(st *pkgState, v pep440.Version) *Incompatibility {
 	decision := Pos(st.name, pep440.ExactRange(v))
 	for _, ic := range st.incompats {
 		t, _ := ic.term(st.name)
@@ -108,10 +221,10 @@ func (s *solver) conflictsWith(st *pkgState, v pep440.Version) bool {
 			}
 		}
 		if satisfied {
-			return true
+			return ic
 		}
 	}
-	return false
+	return nil
 }
 
 func (s *solver) dependencies(ctx context.Context, pkg string, v pep440.Version) (Dependencies, error) {
@@ -120,7 +233,13 @@ func (s *solver) dependencies(ctx context.Context, pkg string, v pep440.Version)
 		return Dependencies{}, fmt.Errorf("pubgrub: internal error: dependencies of %s==%s requested twice", pkg, v)
 	}
 	s.asked[key] = true
-	deps, err := s.p.Dependencies(ctx, pkg, v)
+	var deps Dependencies
+	var err error
+	if s.ep != nil {
+		deps, err = s.ep.DependenciesIn(ctx, s.env, s, pkg, v)
+	} else {
+		deps, err = s.p.Dependencies(ctx, pkg, v)
+	}
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("dependencies of %s==%s: %w", pkg, v, err)
 	}

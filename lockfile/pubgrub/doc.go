@@ -20,11 +20,26 @@
 // resulting incompatibility and backjumps to the level where it becomes
 // useful. Decision making picks the undecided package with the lowest
 // Prioritizer priority (ties: the package seen first) and its first
-// candidate, in the provider's order, inside the allowed range. Dependencies
+// candidate, in the provider's order, inside the allowed range; a package
+// whose versions were rejected five times because of the
+// same decided package is decided before it from then on, and that
+// package's decision undone (uv's conflict tracking, which saves long walks
+// back through old releases). Dependencies
 // shared by neighbouring versions are merged into one incompatibility over a
 // range ("a>=2.0, <3.0 depends on b<2"), which both speeds backjumping and
 // shortens explanations. Everything is deterministic: the same provider
 // answers give the same solution and the same explanation.
+//
+// # Forks
+//
+// An EnvProvider answers for environments (an opaque value the provider
+// defines) and may split a resolution: Dependencies.Forks gives, for the
+// package version being decided, one answer per part of the environments.
+// SolveForks copies the solver state for each fork and solves them depth
+// first, in the order given, telling a ForkObserver about each solution
+// before the next fork resumes (asking VersionsIn again, so the provider
+// can prefer what earlier forks chose). This is the forking of uv's
+// universal resolver; lockfile/resolve builds it on markers.
 //
 // # Explanations
 //

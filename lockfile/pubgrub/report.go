@@ -36,13 +36,14 @@ func (f Format) term(t Term) string {
 	return f.name(t.Package) + RangeString(t.Range)
 }
 
-// RangeString writes r as Range.String does, rewritten into PEP 440
-// specifier spelling where that names exactly the same versions, since that
-// is what users wrote: "<2.dev0" is "<2" (which excludes 2's pre-releases),
-// ">=1.0, <1.0.post0.dev0" is "==1.0" (which admits 1.0+local), ">1.0.*" is
-// ">1.0" and "<1.0.post0.dev0" is "<=1.0".
+// RangeString writes r in PEP 440 specifier spelling where that names
+// exactly the same versions, since that is what users wrote (see
+// pep440.Range.SpecifierString): "!=1.8, !=1.8.1" rather than the interval
+// bounds "<1.8 || >=1.8.post0.dev0, <1.8.1 || …", "<2" rather than "<2.dev0"
+// (which excludes 2's pre-releases), "==1.0" (which admits 1.0+local),
+// ">1.0" and "<=1.0". Bounds no clause names are rewritten one by one.
 func RangeString(r pep440.Range) string {
-	s := r.String()
+	s := r.SpecifierString()
 	if !strings.Contains(s, ".dev0") && !strings.Contains(s, ".*") {
 		return s
 	}

@@ -2,7 +2,9 @@ package pubgrub
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -15,6 +17,9 @@ import (
 type NoSolutionError struct {
 	Root            string
 	Incompatibility *Incompatibility
+	// Env is the environments of the fork that failed (SolveForks); nil
+	// otherwise.
+	Env any
 }
 
 // Error renders the explanation with the default format.
@@ -43,6 +48,8 @@ type pkgState struct {
 
 type solver struct {
 	p           Provider
+	ep          EnvProvider // nil for a plain resolution
+	env         any
 	prio        Prioritizer
 	root        string
 	rootVersion pep440.Version
@@ -51,6 +58,11 @@ type solver struct {
 	assignments []assignment
 	level       int
 	asked       map[string]bool // "pkg\x00version" whose dependencies were fetched
+
+	// Conflict tracking (recordConflict): rejections counted per package
+	// rejected and per culprit, and the packages moved early or late.
+	affected, culprit map[string]int
+	early, late       map[string]bool
 }
 
 // Solve finds versions for the root package's dependency graph. root is the
@@ -59,27 +71,138 @@ type solver struct {
 // package name. Failure to find a solution is a *NoSolutionError; provider
 // errors and context cancellation are returned wrapped.
 func Solve(ctx context.Context, p Provider, root string, rootVersion pep440.Version) ([]Decision, error) {
-	s := &solver{p: p, root: root, rootVersion: rootVersion, pkgs: map[string]*pkgState{}, asked: map[string]bool{}}
+	s := newSolver(p, root, rootVersion)
+	sols, err := s.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(sols) != 1 {
+		return nil, fmt.Errorf("pubgrub: internal error: a plain resolution split into %d forks", len(sols))
+	}
+	return sols[0].Decisions, nil
+}
+
+// SolveForks is Solve for a universal resolution: it starts with the
+// environments env and returns one Solution per fork the provider asked
+// for (one when it never split), in the order they were solved. A fork
+// without a solution fails the whole resolution with a *NoSolutionError
+// whose Env is that fork's.
+func SolveForks(ctx context.Context, p EnvProvider, root string, rootVersion pep440.Version, env any) ([]Solution, error) {
+	s := newSolver(p, root, rootVersion)
+	s.ep, s.env = p, env
+	return s.run(ctx)
+}
+
+func newSolver(p Provider, root string, rootVersion pep440.Version) *solver {
+	s := &solver{p: p, root: root, rootVersion: rootVersion, pkgs: map[string]*pkgState{}, asked: map[string]bool{},
+		affected: map[string]int{}, culprit: map[string]int{}, early: map[string]bool{}, late: map[string]bool{}}
 	s.prio, _ = p.(Prioritizer)
 	s.addIncompat(&Incompatibility{Terms: []Term{Neg(root, pep440.ExactRange(rootVersion))}, Kind: KindRoot})
-	next := root
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("resolution cancelled: %w", err)
+	return s
+}
+
+// task is a fork waiting to be solved from its state, propagating next
+// first.
+type task struct {
+	s    *solver
+	next string
+}
+
+// run solves the initial state and every fork split from it, depth first.
+func (s *solver) run(ctx context.Context) ([]Solution, error) {
+	stack := []task{{s, s.root}}
+	var out []Solution
+	for len(stack) > 0 {
+		t := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if len(out) > 0 {
+			// Solved forks may have changed the provider's preferences.
+			t.s.reloadVersions()
 		}
-		if err := s.propagate(next); err != nil {
-			return nil, err
-		}
-		var done bool
-		var err error
-		next, done, err = s.decide(ctx)
+		sol, forks, err := t.s.solve(ctx, t.next)
 		if err != nil {
+			var nse *NoSolutionError
+			if errors.As(err, &nse) {
+				nse.Env = t.s.env
+			}
 			return nil, err
 		}
-		if done {
-			return s.solution(), nil
+		if forks != nil {
+			for i := len(forks) - 1; i >= 0; i-- {
+				stack = append(stack, forks[i])
+			}
+			continue
+		}
+		out = append(out, Solution{Env: t.s.env, Decisions: sol})
+		if o, ok := s.p.(ForkObserver); ok && s.ep != nil {
+			o.Solved(t.s.env, sol)
 		}
 	}
+	return out, nil
+}
+
+// solve runs one state until it has a solution or splits into forks.
+func (s *solver) solve(ctx context.Context, next string) ([]Decision, []task, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, fmt.Errorf("resolution cancelled: %w", err)
+		}
+		if err := s.propagate(next); err != nil {
+			return nil, nil, err
+		}
+		var done bool
+		var forks []task
+		var err error
+		next, done, forks, err = s.decide(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if forks != nil {
+			return nil, forks, nil
+		}
+		if done {
+			return s.solution(), nil, nil
+		}
+	}
+}
+
+// clone copies the state for a fork; incompatibilities and version lists
+// are immutable and shared.
+func (s *solver) clone() *solver {
+	c := *s
+	c.assignments = slices.Clone(s.assignments)
+	c.asked = maps.Clone(s.asked)
+	c.affected, c.culprit = maps.Clone(s.affected), maps.Clone(s.culprit)
+	c.early, c.late = maps.Clone(s.early), maps.Clone(s.late)
+	c.pkgs = make(map[string]*pkgState, len(s.pkgs))
+	c.order = make([]*pkgState, len(s.order))
+	for i, st := range s.order {
+		n := *st
+		n.idx = slices.Clone(st.idx)
+		n.incompats = slices.Clone(st.incompats)
+		c.pkgs[st.name] = &n
+		c.order[i] = &n
+	}
+	return &c
+}
+
+// reloadVersions forgets the candidate lists so the provider is asked
+// again.
+func (s *solver) reloadVersions() {
+	for _, st := range s.order {
+		st.loaded = false
+	}
+}
+
+// Decisions implements State.
+func (s *solver) Decisions() []Decision {
+	var out []Decision
+	for _, a := range s.assignments {
+		if a.decision && a.term.Package != s.root {
+			out = append(out, Decision{Package: a.term.Package, Version: s.pkgs[a.term.Package].version})
+		}
+	}
+	return out
 }
 
 func (s *solver) state(pkg string) *pkgState {

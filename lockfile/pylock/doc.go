@@ -17,12 +17,15 @@
 // their package, and mutually exclusive sources. Problems come back together
 // in a *ValidationError whose entries name the key path
 // ("packages[3].wheels[0].hashes: at least one hash must be provided").
+// Files larger than MaxFileSize are refused before parsing.
 //
 // Select runs the installation algorithm offline for one interpreter and
 // platform (a wheel.Target): the file an installer would pick for every
 // package, or the specification's errors (requires-python unmet, no matching
 // environment, ambiguous entries). A runtime drift check or an installer
-// builds on it.
+// builds on it, and lockfile runs it on every lock before writing it; on a
+// universal lock it picks, for each target, the entries whose markers hold
+// there and the target's own wheel.
 //
 // FileName and ParseFileName implement the naming rule: pylock.toml, or
 // pylock.<service>.toml for one service of many.

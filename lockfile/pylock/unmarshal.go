@@ -13,15 +13,24 @@ import (
 // the specification does not define are errors in a 1.0 file; in a file
 // with a newer 1.x minor version they are ignored (Decode reports them as
 // warnings). An unknown major version is an *UnsupportedVersionError; any
-// other problem is a *ValidationError naming each key path.
+// other problem is a *ValidationError naming each key path. Input larger
+// than MaxFileSize is refused.
 func Unmarshal(data []byte) (*Lock, error) {
 	l, _, err := Decode(data)
 	return l, err
 }
 
+// MaxFileSize is the largest lock file Unmarshal, Decode and ReadFile
+// accept (64 MiB): a lock of thousands of packages with dozens of wheels
+// each is a few MiB, and go-toml/v2 bounds nesting depth itself.
+const MaxFileSize = 64 << 20
+
 // Decode is Unmarshal that also returns warnings: the unknown keys it
 // ignored in a lock whose minor version is newer than SupportedVersion.
 func Decode(data []byte) (*Lock, []string, error) {
+	if len(data) > MaxFileSize {
+		return nil, nil, fmt.Errorf("the lock file is %d bytes, more than the %d this package reads", len(data), MaxFileSize)
+	}
 	var doc map[string]any
 	if err := toml.Unmarshal(data, &doc); err != nil {
 		var de *toml.DecodeError

@@ -155,3 +155,13 @@ func tomlValue(t *testing.T, v any) string {
 	assert.NilError(t, err)
 	return s
 }
+
+// TestUnmarshalLimits: oversized or absurdly nested input is an error,
+// never a crash.
+func TestUnmarshalLimits(t *testing.T) {
+	_, err := Unmarshal(make([]byte, MaxFileSize+1))
+	assert.ErrorContains(t, err, "more than the 67108864 this package reads")
+	deep := "lock-version = '1.0'\ncreated-by = 'x'\npackages = []\n[tool]\nx = " + strings.Repeat("[", 1<<20) + strings.Repeat("]", 1<<20)
+	_, err = Unmarshal([]byte(deep))
+	assert.Assert(t, err != nil)
+}

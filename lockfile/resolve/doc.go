@@ -1,6 +1,7 @@
 // Package resolve turns Python requirements into pinned versions for one
-// target environment: the resolver step of the lockfile workflow, between
-// the index client (lockfile/simpleapi) and the pylock.toml writer.
+// target environment, or for many at once (a universal resolution): the
+// resolver step of the lockfile workflow, between the index client
+// (lockfile/simpleapi) and the pylock.toml writer.
 //
 // Resolve takes a Request (root requirements with markers and extras,
 // constraints, the project's requires-python, the wheel.Target the lock is
@@ -24,9 +25,12 @@
 //     one Requires-Dist, as uv assumes. An sdist without a PEP 658 metadata
 //     file is read for its PKG-INFO when the Source can download (see
 //     Downloader); no build backend is ever run.
-//   - Requires-Python: only lower bounds count (as in uv); a release whose
-//     lower bound is above the target's Python, or above the lower bound of
-//     Request.RequiresPython, is unavailable with that reason.
+//   - Requires-Python: the whole specifier counts for the target's Python,
+//     upper bounds included, because every installer refuses a package
+//     whose Requires-Python excludes the interpreter (uv ignores upper
+//     bounds; pip does not); against Request.RequiresPython only its lower
+//     bound counts. A release failing either is unavailable with that
+//     reason ("typing==3.10.0.0 requires Python<3.5").
 //   - Yanked releases (PEP 592) are selected only when a root requirement
 //     or constraint pins them with == or ===.
 //   - Pre-releases follow uv's default: admitted for a package when a root
@@ -45,7 +49,11 @@
 //     Upgrade or UpgradePackages names them; a locked version that no longer
 //     fits is simply not chosen.
 //   - Decision order: packages pinned to a single candidate first, then in
-//     the order they were first seen.
+//     the order they were first seen, with the root requirements sorted by
+//     normalized name first, so that the result depends on the set of
+//     requirements, never on the order they were written in (uv breaks
+//     ties by declaration order, which lets reordering pyproject.toml
+//     change the lock).
 //
 // While the solver works, the provider prefetches in the background the
 // project pages of new dependencies and the metadata of the release each is
@@ -67,6 +75,44 @@
 // Releases that cannot be used say why: "a>=2.0 requires Python>=3.12",
 // "a==2.0 was yanked", "a has no wheel for cp311-manylinux_2_28_x86_64".
 //
-// Universal (multi-environment, forking) resolution and direct URL
-// requirements are not supported.
+// # Universal resolution
+//
+// Request.Targets asks for one set of pins for several images (CPython
+// 3.11 and 3.12 on manylinux x86_64 and aarch64, say); Request.Universal
+// for every environment a requires-python range admits (below Python 4),
+// optionally narrowed by environment markers, as uv lock does. The
+// resolver forks as uv's does (crates/uv-resolver, resolver/mod.rs):
+//
+//   - a package version whose requirements name one package under
+//     conflicting markers ("numpy<1.26; python_version < '3.12'" and
+//     "numpy>=1.26; python_version >= '3.12'") splits the environments by
+//     those markers; each fork continues from the same state (pubgrub
+//     SolveForks) with its own requirements, and a single requirement
+//     with a marker never splits, it applies wherever its marker may hold;
+//   - a release whose Requires-Python admits only some of a fork's
+//     Python versions splits the fork there (older Pythons keep an older
+//     release), and, for targets, a release with no file for some targets
+//     where the package is needed splits those targets off;
+//   - forks are solved higher Python first, and each solved fork's
+//     versions are preferred by the forks after it, so forks agree where
+//     they can.
+//
+// Markers are handled as sets of environments: with targets every question
+// is answered exactly by evaluating on each target; otherwise by a marker
+// algebra (python_version rewritten onto python_full_version ranges, value
+// sets per string variable, uv's known-incompatible os_name / sys_platform
+// / platform_system pairs). The Resolution has one Package per (name,
+// version) with a Marker saying where it applies (simplified within the
+// environments: "platform_machine == 'x86_64'", not a list of targets),
+// the files each target installs (or every wheel that may fit where the
+// package applies), and per target the exact installation (Installs),
+// which lockfile checks with pylock.Select. Targets that no marker tells
+// apart (glibc and musl on one architecture) get the same versions.
+//
+// Conflict tracking (pubgrub) applies in every resolution: a package whose
+// versions keep being rejected because of one decided package is decided
+// before it, as uv does.
+//
+// Direct references (name @ URL) are refused with an error naming the
+// requirement: a lock resolves packages from indexes.
 package resolve

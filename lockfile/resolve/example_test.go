@@ -91,3 +91,43 @@ func ExampleNoSolutionError() {
 	// Because fastapi depends on pydantic<2 and payments depends on fastapi==0.95.0, payments requires pydantic<2.
 	// And because payments depends on pydantic>=2, version solving failed.
 }
+
+// A universal resolution for two images: the requirement's markers
+// conflict, so the resolution forks by Python version and numpy gets one
+// entry per fork, each with its marker; every image's installation is
+// listed.
+func Example_universal() {
+	ix := index{
+		"app":   {"1.0": {"numpy<1.26; python_version < '3.12'", "numpy>=1.26; python_version >= '3.12'"}},
+		"numpy": {"1.25.2": nil, "1.26.0": nil},
+	}
+	var targets []wheel.Target
+	for _, s := range []string{"cp311-manylinux_2_28_x86_64", "cp312-manylinux_2_28_aarch64"} {
+		t, _ := wheel.ParseTarget(s)
+		targets = append(targets, t)
+	}
+	res, err := resolve.Resolve(context.Background(), resolve.Request{
+		Targets:      targets,
+		Requirements: parse("app"),
+	}, resolve.Options{Source: ix})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range res.Packages {
+		fmt.Printf("%s %s %q\n", p.Name, p.Version, p.Marker)
+	}
+	for _, in := range res.Installs {
+		fmt.Print(in.Target, ":")
+		for _, p := range in.Packages {
+			fmt.Print(" ", p.Name, "==", p.Version)
+		}
+		fmt.Println()
+	}
+	// Output:
+	// app 1.0 ""
+	// numpy 1.25.2 "python_version < \"3.12\""
+	// numpy 1.26.0 "python_version >= \"3.12\""
+	// cp311-manylinux_2_28_x86_64: app==1.0 numpy==1.25.2
+	// cp312-manylinux_2_28_aarch64: app==1.0 numpy==1.26.0
+}

@@ -15,26 +15,60 @@ import (
 )
 
 // release is one version of a project. Which file it would be installed
-// from is worked out only when the solver (or a prefetcher) looks at the
-// release, since most versions of a project are never considered.
+// from is worked out per target only when the solver (or a prefetcher)
+// looks at the release, since most versions of a project are never
+// considered.
 type release struct {
 	version pep440.Version
 
-	once   sync.Once
-	pick   func() *choice // builds choice; nil after use
-	choice *choice
+	once  sync.Once
+	load  func() releaseFiles // validates the files; nil after use
+	files releaseFiles
+
+	mu      sync.Mutex
+	choices []*choice // by target index; built on first use
+	pol     *policy
+	name    string
 }
 
-// files returns the file choice of the release, building it on first use.
-func (r *release) files() *choice {
+// releaseFiles are the valid files of a release, with the parsed name of
+// each wheel (nil for an sdist).
+type releaseFiles struct {
+	files  []*simpleapi.File
+	wheels []*wheel.Filename
+}
+
+// choose returns the file choice of the release for target t (0 for the
+// only target, or for "any platform" in a symbolic universal resolution),
+// building it on first use.
+func (r *release) choose(t int) *choice {
 	r.once.Do(func() {
-		r.choice = r.pick()
-		r.pick = nil
+		r.files = r.load()
+		r.load = nil
 	})
-	return r.choice
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.choices == nil {
+		r.choices = make([]*choice, max(len(r.pol.matchers), 1))
+	}
+	if r.choices[t] == nil {
+		var m *wheel.Matcher
+		desc := "any platform"
+		if len(r.pol.matchers) > 0 {
+			m, desc = r.pol.matchers[t], r.pol.targetDescs[t]
+		}
+		r.choices[t] = r.pol.buildRelease(r.name, r.files.files, r.files.wheels, m, desc)
+	}
+	return r.choices[t]
 }
 
-// choice is the file a release would be installed from.
+// allFiles returns the valid files of the release.
+func (r *release) allFiles() releaseFiles {
+	r.choose(0)
+	return r.files
+}
+
+// choice is the file a release would be installed from on one target.
 type choice struct {
 	// chosen is the file to install: the best compatible wheel, else the
 	// sdist when allowed; nil when unavailable says why there is none.
@@ -58,17 +92,20 @@ type project struct {
 
 // policy holds the per-request settings the index layer needs.
 type policy struct {
-	target     wheel.Target
-	matcher    *wheel.Matcher
-	req        *Request
-	noBinary   map[string]bool
-	noBuild    map[string]bool
-	targetDesc string
+	targets     []wheel.Target
+	matchers    []*wheel.Matcher // by target; none in a symbolic universal resolution
+	targetDescs []string
+	req         *Request
+	noBinary    map[string]bool
+	noBuild     map[string]bool
 }
 
-func newPolicy(req *Request) *policy {
-	p := &policy{target: req.Target, matcher: req.Target.Matcher(), req: req,
-		noBinary: map[string]bool{}, noBuild: map[string]bool{}, targetDesc: req.Target.String()}
+func newPolicy(req *Request, targets []wheel.Target) *policy {
+	p := &policy{targets: targets, req: req, noBinary: map[string]bool{}, noBuild: map[string]bool{}}
+	for _, t := range targets {
+		p.matchers = append(p.matchers, t.Matcher())
+		p.targetDescs = append(p.targetDescs, t.String())
+	}
 	for _, n := range req.NoBinary {
 		p.noBinary[pep508.CanonicalName(n)] = true
 	}
@@ -94,7 +131,7 @@ func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 		at      []int             // page index of each file
 		first   int               // page index of the first valid file; -1 when none
 		valid   []bool            // files[i] was fully validated and is valid
-		wheels  []wheel.Filename  // parsed names of validated wheels, by files index
+		wheels  []*wheel.Filename // parsed names of validated wheels, by files index
 	}
 	type parsedVersion struct {
 		v   pep440.Version
@@ -162,7 +199,7 @@ func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 		}
 		g.files, g.at = append(g.files, f), append(g.at, i)
 		g.valid = append(g.valid, sdist)
-		g.wheels = append(g.wheels, wheel.Filename{})
+		g.wheels = append(g.wheels, nil)
 	}
 	// validate fully parses files[j] of g when it is a wheel.
 	validate := func(g *group, j int) bool {
@@ -173,7 +210,7 @@ func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 		if err != nil || fn.Name != name {
 			return false
 		}
-		g.valid[j], g.wheels[j] = true, fn
+		g.valid[j], g.wheels[j] = true, &fn
 		return true
 	}
 	kept := order[:0]
@@ -194,17 +231,16 @@ func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 	slices.SortStableFunc(kept, func(a, b *group) int { return a.first - b.first })
 	proj := &project{name: name, byKey: make(map[string]*release, len(kept))}
 	for _, g := range kept {
-		r := &release{version: g.version}
-		r.pick = func() *choice {
-			var files []*simpleapi.File
-			var wheels []*wheel.Filename
+		r := &release{version: g.version, pol: p, name: name}
+		r.load = func() releaseFiles {
+			var rf releaseFiles
 			for j := range g.files {
 				if validate(g, j) {
-					files = append(files, g.files[j])
-					wheels = append(wheels, &g.wheels[j])
+					rf.files = append(rf.files, g.files[j])
+					rf.wheels = append(rf.wheels, g.wheels[j])
 				}
 			}
-			return p.buildRelease(name, files, wheels)
+			return rf
 		}
 		proj.releases = append(proj.releases, r)
 		proj.byKey[g.key] = r
@@ -216,9 +252,11 @@ func (p *policy) buildProject(name string, page *simpleapi.Project) *project {
 	return proj
 }
 
-// buildRelease picks the file a release is installed from. wheels holds
-// the parsed name of each wheel in files (its zero value for an sdist).
-func (p *policy) buildRelease(name string, files []*simpleapi.File, wheels []*wheel.Filename) *choice {
+// buildRelease picks the file a release is installed from on the target
+// matcher m describes (nil: any platform, the first wheel in page order).
+// wheels holds the parsed name of each wheel in files (nil for
+// an sdist).
+func (p *policy) buildRelease(name string, files []*simpleapi.File, wheels []*wheel.Filename, m *wheel.Matcher, targetDesc string) *choice {
 	r := &choice{}
 	live := make([]int, 0, len(files))
 	for i, f := range files {
@@ -247,7 +285,13 @@ func (p *policy) buildRelease(name string, files []*simpleapi.File, wheels []*wh
 		if anyWheel == nil || (!anyWheel.CoreMetadata && f.CoreMetadata) {
 			anyWheel = f
 		}
-		if prio, ok := p.matcher.Supports(*wheels[i]); ok && (best == nil || prio < bestPrio) {
+		if m == nil {
+			if best == nil {
+				best = f
+			}
+			continue
+		}
+		if prio, ok := m.Supports(*wheels[i]); ok && (best == nil || prio < bestPrio) {
 			best, bestPrio = f, prio
 		}
 	}
@@ -266,9 +310,9 @@ func (p *policy) buildRelease(name string, files []*simpleapi.File, wheels []*wh
 	case anyWheel == nil:
 		r.unavailable = "has no installable files"
 	case sdist != nil:
-		r.unavailable = "has no wheel for " + p.targetDesc + " (and its sdist is not allowed)"
+		r.unavailable = "has no wheel for " + targetDesc + " (and its sdist is not allowed)"
 	default:
-		r.unavailable = "has no wheel for " + p.targetDesc
+		r.unavailable = "has no wheel for " + targetDesc
 	}
 	switch {
 	case best != nil:
@@ -286,10 +330,33 @@ func (p *policy) buildRelease(name string, files []*simpleapi.File, wheels []*wh
 	return r
 }
 
+// waitingFor lists the projects whose pages are being fetched, for an
+// error that says what a cancelled resolution was waiting on.
+func (pr *provider) waitingFor() []string {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	var out []string
+	for n, c := range pr.waiting {
+		if c > 0 {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // loadProject fetches and indexes a project page; a project the index does
 // not have has no releases.
 func (pr *provider) loadProject(ctx context.Context, name string) (*project, error) {
 	return pr.projects.get(name, func() (*project, error) {
+		pr.mu.Lock()
+		pr.waiting[name]++
+		pr.mu.Unlock()
+		defer func() {
+			pr.mu.Lock()
+			pr.waiting[name]--
+			pr.mu.Unlock()
+		}()
 		page, err := pr.src.Project(ctx, name)
 		var nf *simpleapi.NotFoundError
 		if errors.As(err, &nf) {

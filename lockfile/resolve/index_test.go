@@ -6,6 +6,7 @@ import (
 	"gotest.tools/v3/assert"
 
 	"github.com/pydeploy/pydeploy/lockfile/simpleapi"
+	"github.com/pydeploy/pydeploy/lockfile/wheel"
 )
 
 // TestBuildProjectIgnoresInvalidNamesAsEagerParsing checks that lazy
@@ -33,11 +34,11 @@ func TestBuildProjectIgnoresInvalidNamesAsEagerParsing(t *testing.T) {
 		page.Files = append(page.Files, simpleapi.File{Filename: n, URL: "https://x/" + n, Size: -1})
 	}
 	req := &Request{Target: testTarget(t)}
-	proj := newPolicy(req).buildProject("a", page)
+	proj := newPolicy(req, []wheel.Target{req.Target}).buildProject("a", page)
 	type rel struct{ Version, Chosen string }
 	var got []rel
 	for _, r := range proj.releases {
-		got = append(got, rel{r.version.String(), r.files().chosen.Filename})
+		got = append(got, rel{r.version.String(), r.choose(0).chosen.Filename})
 	}
 	assert.DeepEqual(t, got, []rel{
 		{"2.0", "a-2.0-py3-none-any.whl"},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
 	"github.com/pydeploy/pydeploy/lockfile/pep508"
@@ -18,32 +19,47 @@ import (
 // project name.
 const rootID = "<root>"
 
-// provider adapts the index to pubgrub.Provider. Packages are normalized
-// names; "name[extra]" is a virtual package that depends on name at the
-// same version plus the extra's requirements.
+// provider adapts the index to pubgrub.EnvProvider. Packages are
+// normalized names; "name[extra]" is a virtual package that depends on
+// name at the same version plus the extra's requirements. The environments
+// a fork covers are a *forkEnv of the resolution's space.
 type provider struct {
-	src    Source
-	policy *policy
-	req    *Request
-	env    envFor
+	src         Source
+	prefetch    int
+	policy      *policy
+	req         *Request
+	sp          *space
+	pythonFloor pep440.Version // single target: lower bound of Request.RequiresPython
 
 	projects memo[*project]
 	metadata memo[*releaseDeps]
+	parsed   memo[*parsedReq] // Requires-Dist strings, parsed once: releases repeat them
 
-	constraints map[string]pep440.Range
+	constraints []pep508.Requirement
 	explicitPre map[string]bool
 	upgrade     map[string]bool
-	rootDeps    []pubgrub.Dependency
+	roots       []pep508.Requirement
 	direct      map[string]bool
 
 	mu          sync.Mutex
 	allowYank   map[string]bool // "name==version" pinned exactly somewhere
 	warnings    map[string]bool
-	deps        map[string][]pubgrub.Dependency // "pkg==version" -> answer given
+	edges       map[string][]edge           // "pkg==version" -> its dependencies
+	forkPrefs   map[string][]pep440.Version // versions solved forks chose
+	strict      map[string]bool             // packages whose files every target of a fork must have
 	prefetched  map[string]bool
+	waiting     map[string]int // project pages being fetched
 	prefetchCtx context.Context
 	sem         chan struct{}
 	wg          sync.WaitGroup
+}
+
+// edge is one dependency of a package version: the solver package it
+// needs, under which marker (for the dependencies of extra).
+type edge struct {
+	to     string
+	marker pep508.Marker
+	extra  string
 }
 
 // releaseDeps is the parsed Requires-Dist of a release.
@@ -68,16 +84,53 @@ func (pr *provider) warn(msg string) {
 	pr.mu.Unlock()
 }
 
-// Versions implements pubgrub.Provider: the releases newest first, the
-// preferred (locked) version moved to the front, pre-releases dropped unless
-// the policy admits them for this package.
+// Versions implements pubgrub.Provider for the whole space.
 func (pr *provider) Versions(ctx context.Context, pkg string) ([]pep440.Version, error) {
+	return pr.VersionsIn(ctx, pr.sp.root(), pkg)
+}
+
+// Dependencies implements pubgrub.Provider for the whole space.
+func (pr *provider) Dependencies(ctx context.Context, pkg string, v pep440.Version) (pubgrub.Dependencies, error) {
+	return pr.DependenciesIn(ctx, pr.sp.root(), noState{}, pkg, v)
+}
+
+type noState struct{}
+
+func (noState) Decisions() []pubgrub.Decision { return nil }
+
+// VersionsIn implements pubgrub.EnvProvider: the releases newest first, the
+// preferred (locked) version moved to the front, then the versions forks
+// solved earlier chose (newest first, as uv prefers them), pre-releases
+// dropped unless the policy admits them for this package.
+func (pr *provider) VersionsIn(ctx context.Context, _ any, pkg string) ([]pep440.Version, error) {
 	base, _ := splitExtra(pkg)
 	proj, err := pr.loadProject(ctx, base)
 	if err != nil {
 		return nil, err
 	}
-	return pr.candidates(base, proj), nil
+	out := pr.candidates(base, proj)
+	pr.mu.Lock()
+	prefs := slices.Clone(pr.forkPrefs[base])
+	pr.mu.Unlock()
+	slices.SortFunc(prefs, func(a, b pep440.Version) int { return b.Compare(a) })
+	for i := len(prefs) - 1; i >= 0; i-- {
+		out = moveFirst(out, prefs[i])
+	}
+	if pref, ok := pr.req.Preferences[base]; ok && !pr.req.Upgrade && !pr.upgrade[base] {
+		out = moveFirst(out, pref)
+	}
+	return out, nil
+}
+
+// moveFirst moves v to the front of vs when present.
+func moveFirst(vs []pep440.Version, v pep440.Version) []pep440.Version {
+	i := slices.IndexFunc(vs, func(c pep440.Version) bool { return c.String() == v.String() })
+	if i > 0 {
+		c := vs[i]
+		copy(vs[1:i+1], vs[:i])
+		vs[0] = c
+	}
+	return vs
 }
 
 func (pr *provider) candidates(name string, proj *project) []pep440.Version {
@@ -90,14 +143,20 @@ func (pr *provider) candidates(name string, proj *project) []pep440.Version {
 		}
 		out = append(out, r.version)
 	}
-	if pref, ok := pr.req.Preferences[name]; ok && !pr.req.Upgrade && !pr.upgrade[name] {
-		if i := slices.IndexFunc(out, func(v pep440.Version) bool { return v.String() == pref.String() }); i > 0 {
-			v := out[i]
-			copy(out[1:i+1], out[:i])
-			out[0] = v
+	return out
+}
+
+// Solved implements pubgrub.ForkObserver: the versions a fork chose are
+// preferred in the forks still to solve, so forks agree where they can.
+func (pr *provider) Solved(_ any, decisions []pubgrub.Decision) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	for _, d := range decisions {
+		base, _ := splitExtra(d.Package)
+		if !slices.ContainsFunc(pr.forkPrefs[base], func(v pep440.Version) bool { return v.String() == d.Version.String() }) {
+			pr.forkPrefs[base] = append(pr.forkPrefs[base], d.Version)
 		}
 	}
-	return out
 }
 
 // Priority implements pubgrub.Prioritizer: packages pinned to one version
@@ -105,17 +164,20 @@ func (pr *provider) candidates(name string, proj *project) []pep440.Version {
 // It looks only at the range, never at what prefetching has loaded so far,
 // so the decision order cannot depend on timing.
 func (pr *provider) Priority(_ string, allowed pep440.Range) int {
-	if s := pubgrub.RangeString(allowed); strings.HasPrefix(s, "==") && !strings.Contains(s, " || ") {
+	if allowed.IsPin() {
 		return 0
 	}
 	return 1
 }
 
-// Dependencies implements pubgrub.Provider.
-func (pr *provider) Dependencies(ctx context.Context, pkg string, v pep440.Version) (pubgrub.Dependencies, error) {
+// DependenciesIn implements pubgrub.EnvProvider.
+func (pr *provider) DependenciesIn(ctx context.Context, envAny any, state pubgrub.State, pkg string, v pep440.Version) (pubgrub.Dependencies, error) {
+	e := envAny.(*forkEnv)
 	if pkg == rootID {
-		pr.prefetchDeps(pr.rootDeps)
-		return pubgrub.Dependencies{Requires: pr.rootDeps}, nil
+		pr.recordEdges(rootID, v, pr.roots, "")
+		deps := pr.forkDeps(e, pr.roots, "", nil)
+		pr.prefetchAll(deps)
+		return deps, nil
 	}
 	base, extra := splitExtra(pkg)
 	proj, err := pr.loadProject(ctx, base)
@@ -126,7 +188,13 @@ func (pr *provider) Dependencies(ctx context.Context, pkg string, v pep440.Versi
 	if rel == nil {
 		return pubgrub.Dependencies{}, fmt.Errorf("internal error: %s has no release %s", base, v)
 	}
-	if reason := pr.releaseUnavailable(base, rel); reason != "" {
+	// The files decide first, so a release no target can install never
+	// costs a metadata request.
+	ok, reason := pr.usable(e, base, rel, "")
+	if ok.empty {
+		return pubgrub.Dependencies{Unavailable: reason}, nil
+	}
+	if reason := pr.yanked(base, rel); reason != "" {
 		return pubgrub.Dependencies{Unavailable: reason}, nil
 	}
 	rd, err := pr.releaseMetadata(ctx, base, rel)
@@ -136,69 +204,191 @@ func (pr *provider) Dependencies(ctx context.Context, pkg string, v pep440.Versi
 	if rd.invalid != "" {
 		return pubgrub.Dependencies{Unavailable: rd.invalid}, nil
 	}
-	if reason := pr.pythonUnavailable(rd.requiresPython); reason != "" {
-		return pubgrub.Dependencies{Unavailable: reason}, nil
-	}
 	for _, w := range rd.warnings {
 		pr.warn(w)
 	}
-	var deps []pubgrub.Dependency
-	env := pr.env.base
+	var reqs []pep508.Requirement
+	var self []pubgrub.Dependency
 	if extra != "" {
 		if !rd.extras[extra] {
 			pr.warn(fmt.Sprintf("%s==%s does not provide the extra %q", base, v, extra))
 		}
-		deps = append(deps, pubgrub.Dependency{Package: base, Range: pep440.ExactRange(v)})
-		env = env.WithExtra(extra)
+		self = []pubgrub.Dependency{{Package: base, Range: pep440.ExactRange(v)}}
 	}
-	var reqs []pep508.Requirement
 	for _, r := range rd.reqs {
 		mentionsExtra := r.Marker != nil && pep508.Mentions(r.Marker, pep508.VarExtra)
-		if (extra != "") != mentionsExtra {
-			continue
-		}
-		if r.Marker == nil || r.Marker.Evaluate(env) {
+		if (extra != "") == mentionsExtra {
 			reqs = append(reqs, r)
 		}
 	}
-	more, reason := pr.toDependencies(reqs)
-	if reason != "" {
+	pr.recordEdges(pkg, v, reqs, extra)
+	if rd.requiresPython != "" {
+		ok, reason = pr.usable(e, base, rel, rd.requiresPython)
+	}
+	if ok.empty {
 		return pubgrub.Dependencies{Unavailable: reason}, nil
 	}
-	deps = mergeDeps(append(deps, more...))
-	pr.mu.Lock()
-	pr.deps[pkg+"=="+v.String()] = deps
-	pr.mu.Unlock()
-	pr.prefetchDeps(deps)
-	return pubgrub.Dependencies{Requires: deps}, nil
+	deps := pr.forkDeps(e, reqs, extra, self)
+	if !ok.all {
+		deps = pr.coverageForks(ctx, e, state, base, rel, ok, reason, reqs, extra, self, deps)
+	} else if pr.sp.symbolic && len(pr.req.RequiredEnvironments) > 0 {
+		deps = pr.requiredForks(e, state, base, rel, reqs, extra, self, deps)
+	}
+	pr.prefetchAll(deps)
+	return deps, nil
 }
 
-// releaseUnavailable applies the file-level rules: no usable file, yanked
-// without an exact pin, Requires-Python.
-func (pr *provider) releaseUnavailable(name string, rel *release) string {
-	ch := rel.files()
-	if ch.unavailable != "" {
-		return ch.unavailable
+func (pr *provider) prefetchAll(deps pubgrub.Dependencies) {
+	pr.prefetchDeps(deps.Requires)
+	for _, f := range deps.Forks {
+		pr.prefetchDeps(f.Requires)
 	}
-	if ch.yanked {
-		pr.mu.Lock()
-		ok := pr.allowYank[name+"=="+rel.version.Key()]
-		pr.mu.Unlock()
-		if !ok {
-			if ch.yankedReason != "" {
-				return fmt.Sprintf("was yanked (reason: %s)", ch.yankedReason)
-			}
-			return "was yanked"
+}
+
+// recordEdges keeps what pkg==v depends on, with markers, for the lock's
+// markers and for finding out where a package is needed.
+func (pr *provider) recordEdges(pkg string, v pep440.Version, reqs []pep508.Requirement, extra string) {
+	key := pkg + "==" + v.String()
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if _, ok := pr.edges[key]; ok {
+		return
+	}
+	var out []edge
+	if base, x := splitExtra(pkg); x != "" {
+		out = append(out, edge{to: base})
+	}
+	for _, r := range reqs {
+		name := r.CanonicalName()
+		out = append(out, edge{to: name, marker: r.Marker, extra: extra})
+		for _, x := range r.Extras {
+			out = append(out, edge{to: name + "[" + x + "]", marker: r.Marker, extra: extra})
 		}
 	}
-	return pr.pythonUnavailable(ch.requiresPython)
+	pr.edges[key] = out
 }
 
-// pythonUnavailable checks a Requires-Python against the target Python and
-// the lower bound of the project's requires-python. Like uv, only the lower
-// bounds of Requires-Python count: upper bounds ("<3.11") are mostly wrong
-// guesses about the future and are ignored.
-func (pr *provider) pythonUnavailable(rp string) string {
+func (pr *provider) edgesOf(pkg string, v pep440.Version) []edge {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return pr.edges[pkg+"=="+v.String()]
+}
+
+// coverage is where a release can be installed within a fork.
+type coverage struct {
+	all, empty bool
+	pts        uint64       // target spaces
+	py         pep440.Range // symbolic spaces: the Python versions it supports
+}
+
+// yanked applies the rule for yanked releases: usable only through an
+// exact pin.
+func (pr *provider) yanked(name string, rel *release) string {
+	ch := rel.choose(0)
+	if !ch.yanked {
+		return ""
+	}
+	pr.mu.Lock()
+	ok := pr.allowYank[name+"=="+rel.version.Key()]
+	pr.mu.Unlock()
+	if ok {
+		return ""
+	}
+	if ch.yankedReason != "" {
+		return fmt.Sprintf("was yanked (reason: %s)", ch.yankedReason)
+	}
+	return "was yanked"
+}
+
+// usable finds where in e the release can be installed: a file fits
+// (wheel, or sdist when allowed) and its Requires-Python and the
+// metadata's admit the Python version. reason explains the first place
+// it cannot.
+func (pr *provider) usable(e *forkEnv, name string, rel *release, metaRP string) (coverage, string) {
+	if pr.sp.symbolic {
+		ch := rel.choose(0)
+		if ch.unavailable != "" {
+			return coverage{empty: true}, ch.unavailable
+		}
+		r := pr.pythonRange(ch.requiresPython, metaRP)
+		switch {
+		case e.py.IsSubset(r):
+			return coverage{all: true}, ""
+		case e.py.IsDisjoint(r):
+			return coverage{empty: true}, pr.pythonReason(ch.requiresPython, metaRP)
+		}
+		return coverage{py: r}, pr.pythonReason(ch.requiresPython, metaRP)
+	}
+	var ok uint64
+	reason := ""
+	for i := range pr.sp.points {
+		bit := uint64(1) << i
+		if e.pts&bit == 0 {
+			continue
+		}
+		ch := rel.choose(i)
+		why := ch.unavailable
+		if why == "" {
+			why = pr.pythonUnavailable(ch.requiresPython, pr.sp.points[i].py)
+		}
+		if why == "" {
+			why = pr.pythonUnavailable(metaRP, pr.sp.points[i].py)
+		}
+		if why == "" {
+			ok |= bit
+		} else if reason == "" {
+			reason = why
+		}
+	}
+	if whole := pr.sp.whole(ok); whole != ok {
+		ok = whole
+		if reason == "" {
+			reason = "has no file for every target sharing its markers"
+		}
+	}
+	return coverage{all: ok == e.pts, empty: ok == 0, pts: ok}, reason
+}
+
+// pythonRange is the versions every Requires-Python string admits; an
+// invalid one is ignored with a warning, as pythonUnavailable does.
+func (pr *provider) pythonRange(specs ...string) pep440.Range {
+	r := pep440.FullRange()
+	for _, s := range specs {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		spec, err := pep440.ParseSpecifiers(s)
+		if err != nil {
+			pr.warn(fmt.Sprintf("ignoring invalid Requires-Python %q: %v", s, err))
+			continue
+		}
+		r = r.Intersect(spec.Range())
+	}
+	return r
+}
+
+func (pr *provider) pythonReason(specs ...string) string {
+	for _, s := range specs {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		if spec, err := pep440.ParseSpecifiers(s); err == nil {
+			return "requires Python" + spec.String()
+		}
+	}
+	return ""
+}
+
+// pythonUnavailable checks a Requires-Python against a target's Python and
+// the lower bound of the project's requires-python. The whole specifier
+// counts for the target, upper bounds included: an installer (pip,
+// packaging's pylock select(), pylock.Select) refuses a package whose
+// Requires-Python excludes the running interpreter, so a lock must never
+// pin one (uv ignores upper bounds; pip does not). Against the project's
+// floor only lower bounds count, so that the lock keeps working on the
+// oldest Python the project supports without rejecting every release that
+// caps the Python versions it knows.
+func (pr *provider) pythonUnavailable(rp string, python pep440.Version) string {
 	if strings.TrimSpace(rp) == "" {
 		return ""
 	}
@@ -207,10 +397,10 @@ func (pr *provider) pythonUnavailable(rp string) string {
 		pr.warn(fmt.Sprintf("ignoring invalid Requires-Python %q: %v", rp, err))
 		return ""
 	}
-	if !admitsLowerBounds(spec, pr.env.python) {
+	if !spec.ContainsWith(python, ptr(true), false) {
 		return "requires Python" + spec.String()
 	}
-	if !pr.env.pythonFloor.IsZero() && !admitsLowerBounds(spec, pr.env.pythonFloor) {
+	if !pr.pythonFloor.IsZero() && !admitsLowerBounds(spec, pr.pythonFloor) {
 		return "requires Python" + spec.String() + " (the project supports Python" + pr.req.RequiresPython.String() + ")"
 	}
 	return ""
@@ -246,48 +436,70 @@ func (pr *provider) releaseMetadata(ctx context.Context, name string, rel *relea
 		if err != nil {
 			return nil, fmt.Errorf("metadata of %s==%s: %w", name, rel.version, err)
 		}
-		return parseMetadata(name, rel.version, md), nil
+		return pr.parseMetadata(name, rel.version, md), nil
 	})
 }
 
-func parseMetadata(name string, v pep440.Version, md *simpleapi.Metadata) *releaseDeps {
+// parsedReq is one Requires-Dist string parsed (leniently).
+type parsedReq struct {
+	r     pep508.Requirement
+	notes []string
+	err   error
+}
+
+func (pr *provider) parseMetadata(name string, v pep440.Version, md *simpleapi.Metadata) *releaseDeps {
 	rd := &releaseDeps{requiresPython: md.RequiresPython, extras: map[string]bool{}}
 	for _, e := range md.ProvidesExtra {
 		rd.extras[pep508.CanonicalName(e)] = true
 	}
 	for _, s := range md.RequiresDist {
-		r, notes, err := pep508.ParseLenient(s)
-		if err != nil {
-			rd.invalid = fmt.Sprintf("has an invalid Requires-Dist %q", s)
+		p, _ := pr.parsed.get(s, func() (*parsedReq, error) {
+			r, notes, err := pep508.ParseLenient(s)
+			return &parsedReq{r: r, notes: notes, err: err}, nil
+		})
+		if p.err != nil {
+			rd.invalid = fmt.Sprintf("has an invalid Requires-Dist %q", shorten(s))
 			return rd
 		}
-		if len(notes) > 0 {
-			rd.warnings = append(rd.warnings, fmt.Sprintf("%s==%s: repaired Requires-Dist %q: %s", name, v, s, strings.Join(notes, "; ")))
+		if len(p.notes) > 0 {
+			rd.warnings = append(rd.warnings, fmt.Sprintf("%s==%s: repaired Requires-Dist %q: %s", name, v, s, strings.Join(p.notes, "; ")))
 		}
-		rd.reqs = append(rd.reqs, r)
+		rd.reqs = append(rd.reqs, p.r)
 	}
 	return rd
 }
 
-// toDependencies turns requirements into solver dependencies, applying
-// constraints and noting exact pins (which make yanked releases eligible).
-func (pr *provider) toDependencies(reqs []pep508.Requirement) ([]pubgrub.Dependency, string) {
+// shorten cuts a string quoted in a message (hostile metadata can hold
+// megabytes) to its first 100 bytes.
+func shorten(s string) string {
+	if len(s) <= 100 {
+		return s
+	}
+	cut := 100
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
+}
+
+// toDependencies turns requirements into solver dependencies within e,
+// applying the constraints that hold there.
+func (pr *provider) toDependencies(e *forkEnv, reqs []pep508.Requirement) []pubgrub.Dependency {
 	var out []pubgrub.Dependency
 	for _, r := range reqs {
-		if r.URL != "" {
-			return nil, fmt.Sprintf("depends on %s through a direct URL, which is not supported", r.CanonicalName())
-		}
 		name := r.CanonicalName()
 		rng := r.Specifiers.Range()
-		if c, ok := pr.constraints[name]; ok {
-			rng = rng.Intersect(c)
+		for _, c := range pr.constraints {
+			if c.CanonicalName() == name && pr.sp.includes(e, c.Marker, "") {
+				rng = rng.Intersect(c.Specifiers.Range())
+			}
 		}
 		out = append(out, pubgrub.Dependency{Package: name, Range: rng})
-		for _, e := range r.Extras {
-			out = append(out, pubgrub.Dependency{Package: name + "[" + e + "]", Range: rng})
+		for _, x := range r.Extras {
+			out = append(out, pubgrub.Dependency{Package: name + "[" + x + "]", Range: rng})
 		}
 	}
-	return out, ""
+	return out
 }
 
 func (pr *provider) notePins(name string, s pep440.Specifiers) {

@@ -18,15 +18,36 @@ import (
 	"github.com/pydeploy/pydeploy/lockfile/wheel"
 )
 
-var pypiRootSets = []string{"web-service", "jupyter", "dagster"}
+// pypiRootSets are the fixture's root sets and "union", all three at once.
+var pypiRootSets = []string{"web-service", "jupyter", "dagster", "union"}
+
+// pypiIndex returns the index of a root set with its requirements; the
+// union's index holds every project of the fixture.
+func pypiIndex(tb testing.TB, rootSet string) (*testindex.Index, *testindex.PyPIRoot) {
+	tb.Helper()
+	dir := shareddata.Dir(tb, "pypi")
+	if rootSet != "union" {
+		ix, root, err := testindex.FromPyPI(dir, rootSet)
+		assert.NilError(tb, err)
+		return ix, root
+	}
+	ix, root, err := testindex.FromPyPI(dir, "")
+	assert.NilError(tb, err)
+	root.Requirements = nil
+	for _, name := range pypiRootSets[:3] {
+		_, r, err := testindex.FromPyPI(dir, name)
+		assert.NilError(tb, err)
+		root.Requirements = append(root.Requirements, r.Requirements...)
+	}
+	return ix, root
+}
 
 // pypiFixture serves one root set of the real PyPI metadata on 127.0.0.1 and
 // returns a client for it and the request to resolve (CPython 3.11,
 // manylinux_2_28 x86_64, no newer than the snapshot).
 func pypiFixture(tb testing.TB, rootSet string, cacheDir string) (*simpleapi.Client, Request) {
 	tb.Helper()
-	ix, root, err := testindex.FromPyPI(shareddata.Dir(tb, "pypi"), rootSet)
-	assert.NilError(tb, err)
+	ix, root := pypiIndex(tb, rootSet)
 	srv := testindex.StartT(tb, ix, testindex.Options{})
 	client, err := simpleapi.New(simpleapi.Options{Indexes: []simpleapi.Index{{URL: srv.URL + "/simple/"}}, NoNetrc: true, CacheDir: cacheDir})
 	assert.NilError(tb, err)
@@ -46,7 +67,9 @@ func TestResolvePyPI(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			client, req := pypiFixture(t, name, "")
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			// Generous: under -race on a loaded machine the cold first run (the
+			// index generates its files) takes minutes.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 			first, err := Resolve(ctx, req, Options{Source: client})
 			assert.NilError(t, err)
@@ -104,6 +127,66 @@ func BenchmarkResolvePyPIWarm(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			dir := b.TempDir()
 			client, req := pypiFixture(b, name, dir)
+			ctx := context.Background()
+			if _, err := resolveOnce(ctx, req, client); err != nil {
+				b.Fatal(err)
+			}
+			opts := simpleapi.Options{Indexes: client.Indexes(), NoNetrc: true, CacheDir: dir}
+			b.ResetTimer()
+			start, cpu := time.Now(), startCPU()
+			for b.Loop() {
+				c, err := simpleapi.New(opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := resolveOnce(ctx, req, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/resolve")
+			cpu.report(b)
+		})
+	}
+}
+
+// universalTargets are the four images of the universal benchmarks:
+// CPython 3.10 and 3.11 (the fixture predates 3.12 wheels) on manylinux
+// x86_64 and aarch64.
+var universalTargets = []string{"cp310-manylinux_2_28_x86_64", "cp310-manylinux_2_28_aarch64", "cp311-manylinux_2_28_x86_64", "cp311-manylinux_2_28_aarch64"}
+
+// universal turns a single-target fixture request into a universal one
+// over universalTargets (sdists allowed: psutil had no aarch64 wheels).
+func universal(tb testing.TB, req Request) Request {
+	tb.Helper()
+	for _, s := range universalTargets {
+		t, err := wheel.ParseTarget(s)
+		assert.NilError(tb, err)
+		req.Targets = append(req.Targets, t)
+	}
+	req.AllowSdist = true
+	return req
+}
+
+// BenchmarkResolvePyPIUniversalWarm is BenchmarkResolvePyPIWarm for one
+// universal resolution over four images; compare with
+// BenchmarkResolvePyPIWarmSdist (the same single-target request with
+// sdists allowed) for the cost of universality.
+func BenchmarkResolvePyPIUniversalWarm(b *testing.B) {
+	benchWarm(b, universal)
+}
+
+// BenchmarkResolvePyPIWarmSdist is BenchmarkResolvePyPIWarm with sdists
+// allowed, the single-target baseline of the universal benchmark.
+func BenchmarkResolvePyPIWarmSdist(b *testing.B) {
+	benchWarm(b, func(_ testing.TB, r Request) Request { r.AllowSdist = true; return r })
+}
+
+func benchWarm(b *testing.B, shape func(testing.TB, Request) Request) {
+	for _, name := range pypiRootSets {
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			client, req := pypiFixture(b, name, dir)
+			req = shape(b, req)
 			ctx := context.Background()
 			if _, err := resolveOnce(ctx, req, client); err != nil {
 				b.Fatal(err)

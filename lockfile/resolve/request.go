@@ -56,13 +56,31 @@ type Request struct {
 	// Constraints restrict the versions of packages that end up in the
 	// resolution without adding packages (pip's -c).
 	Constraints []pep508.Requirement
-	// RequiresPython is the project's requires-python. A release whose
-	// Requires-Python excludes its lower bound is not selected, so the lock
-	// also works on the oldest Python the project supports.
+	// RequiresPython is the project's requires-python. For a single
+	// Target, a release whose Requires-Python excludes its lower bound is
+	// not selected, so the lock also works on the oldest Python the
+	// project supports; a Universal resolution is for the Python versions
+	// it admits.
 	RequiresPython pep440.Specifiers
 	// Target is the environment the lock is for: it decides which wheels
 	// fit, how markers evaluate and which Python releases must support.
 	Target wheel.Target
+	// Targets, when set, asks for a universal resolution instead: one set
+	// of pins that holds on every target at once, forking where the
+	// targets need different versions (see Universal resolution in the
+	// package documentation). Target is ignored then. Targets must differ
+	// in their marker environments (two manylinux levels of one platform
+	// cannot be told apart by a marker) and there may be at most 64.
+	Targets []wheel.Target
+	// Universal, without Targets, asks for a universal resolution over
+	// every environment RequiresPython admits (below Python 4), narrowed
+	// to the environments of Environments when set ("sys_platform ==
+	// 'linux'"), as uv lock resolves. Files are then locked for every
+	// platform a package may be installed on, and no platform needs a
+	// wheel except those of RequiredEnvironments.
+	Universal            bool
+	Environments         []pep508.Marker
+	RequiredEnvironments []pep508.Marker
 	// Preferences are the versions of an existing lock, by package name;
 	// they are kept when still allowed, unless upgraded.
 	Preferences map[string]pep440.Version
@@ -93,13 +111,37 @@ type Options struct {
 	Prefetch int
 }
 
-// Resolution is a successful resolution for one target.
+// Resolution is a successful resolution.
 type Resolution struct {
-	// Packages sorted by name.
+	// Packages sorted by name, then version. In a universal resolution a
+	// name may appear more than once, each entry with a Marker saying
+	// where it applies; the markers of one name never overlap.
 	Packages []Package
 	// Warnings about questionable input the resolver worked around, sorted
 	// (e.g. Requires-Dist strings repaired by pep508.ParseLenient).
 	Warnings []string
+	// Forks are the markers of the parts a universal resolution split
+	// into, in the order they were solved; empty when it did not split.
+	Forks []string
+	// Installs lists, for each target (Request.Target, or each of
+	// Request.Targets in order), the packages and files an installer must
+	// install there: what pylock.Select on the lock has to give. Empty for
+	// a symbolic universal resolution (Universal without Targets).
+	Installs []TargetInstall
+}
+
+// TargetInstall is what one target installs.
+type TargetInstall struct {
+	Target   wheel.Target
+	Packages []Pin
+}
+
+// Pin is one package of an install: name, version and the file for the
+// target.
+type Pin struct {
+	Name    string
+	Version pep440.Version
+	File    File
 }
 
 // Package is one pinned package.
@@ -107,18 +149,34 @@ type Package struct {
 	// Name is the PEP 503 normalized name.
 	Name    string
 	Version pep440.Version
-	// Files holds the file to install: the best wheel for the target, or
-	// the sdist when no wheel fits and sdists are allowed.
+	// Marker, in a universal resolution, limits the environments this
+	// entry applies to (normalized marker text); "" means everywhere the
+	// resolution is for.
+	Marker string
+	// Files holds the files to install: for each target, the best wheel,
+	// or the sdist when no wheel fits and sdists are allowed (one file for
+	// a single target); in a symbolic universal resolution every wheel
+	// that may fit where the package applies, and the sdist when allowed.
 	Files []File
 	// Dependencies are the names of the resolved packages this one needs
 	// (including for the extras requested), sorted.
 	Dependencies []string
+	// DependsOn identifies those packages by name and version, for names
+	// with more than one entry; same order as Dependencies (a name may
+	// repeat with different versions).
+	DependsOn []PackageRef
 	// Direct says a root requirement names the package.
 	Direct bool
 	// Extras are the extras requested of it anywhere in the graph, sorted.
 	Extras []string
 	// RequiresPython is the release's Requires-Python, "" when none.
 	RequiresPython string
+}
+
+// PackageRef names one entry of Resolution.Packages.
+type PackageRef struct {
+	Name    string
+	Version pep440.Version
 }
 
 // File is a distribution file of a resolved package.

@@ -132,10 +132,17 @@ func TestResolve(t *testing.T) {
 		roots:   []string{"a>=2"},
 		wantErr: "Because a>=2.0 requires Python>=3.12 and root depends on a>=2, version solving failed.",
 	}, {
-		name:  "requires-python upper bounds are ignored",
-		src:   newMemSource().add("a", dist{version: "1.0", rp: ">=3.8,<3.10"}),
+		// An installer refuses a package whose Requires-Python excludes
+		// the interpreter, upper bound or not (pip, packaging's pylock).
+		name:  "requires-python upper bounds are honoured",
+		src:   newMemSource().add("a", dist{version: "1.0", rp: ">=3.8"}, dist{version: "2.0", rp: ">=3.8,<3.10"}),
 		roots: []string{"a"},
 		want:  map[string]string{"a": "1.0"},
+	}, {
+		name:    "requires-python upper bound excluding every release",
+		src:     newMemSource().add("a", dist{version: "1.0", rp: ">=3.8,<3.10"}),
+		roots:   []string{"a"},
+		wantErr: "Because a requires Python<3.10,>=3.8 and root depends on a, version solving failed.",
 	}, {
 		name:  "requires-python lower bound of the project",
 		src:   newMemSource().add("a", dist{version: "1.0", rp: ">=3.8"}, dist{version: "2.0", rp: ">=3.10"}),
@@ -216,6 +223,14 @@ func TestResolve(t *testing.T) {
 		roots: []string{"fastapi==0.95", "pydantic>=2"},
 		wantErr: "Because fastapi depends on pydantic<2 and payments depends on fastapi==0.95, payments requires pydantic<2.\n" +
 			"And because payments depends on pydantic>=2, version solving failed.",
+	}, {
+		// Exclusions read as the requirement wrote them, not as interval
+		// bounds (">=1.8.post0.dev0, <1.8.1 || …").
+		name: "explanation keeps != clauses",
+		src: newMemSource().add("fastapi", dist{version: "0.95.2", requires: []string{"pydantic!=1.7,!=1.7.1,!=1.8,!=1.8.1,<2.0.0,>=1.6.2"}}).
+			add("pydantic", dist{version: "1.8"}, dist{version: "1.8.1"}, dist{version: "1.10"}),
+		roots:   []string{"fastapi", "pydantic>=1.8,<1.9"},
+		wantErr: "Because fastapi depends on pydantic>=1.6.2, !=1.7, !=1.7.1, !=1.8, !=1.8.1, <2.0.0 and there is no version of pydantic>1.8, !=1.8.1, <1.9,",
 	}, {
 		name:    "missing package",
 		src:     newMemSource(),

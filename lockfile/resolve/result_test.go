@@ -88,7 +88,7 @@ func TestResolveBadInput(t *testing.T) {
 	_, err = Resolve(context.Background(), Request{Target: testTarget(t)}, Options{})
 	assert.ErrorContains(t, err, "options.Source is required")
 	_, err = Resolve(context.Background(), Request{Target: testTarget(t), Requirements: reqs(t, "a @ https://example.com/a.whl")}, Options{Source: src})
-	assert.ErrorContains(t, err, "direct URL requirements are not supported")
+	assert.ErrorContains(t, err, "direct references (name @ URL) are not supported")
 }
 
 func TestResolveNoPrefetch(t *testing.T) {

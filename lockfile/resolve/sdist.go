@@ -21,7 +21,7 @@ const maxSdistSize = 64 << 20
 // sdist without a metadata file is read for its PKG-INFO when the source can
 // download it; no build backend is ever run.
 func (pr *provider) fetchMetadata(ctx context.Context, rel *release) (*simpleapi.Metadata, error) {
-	metaFile := rel.files().metaFile
+	metaFile := rel.choose(0).metaFile
 	if metaFile == nil {
 		return nil, simpleapi.ErrNoMetadata
 	}

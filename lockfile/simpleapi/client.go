@@ -62,8 +62,19 @@ type Options struct {
 	// Retries is how many times a request failing with 5xx, 429 or a
 	// transport error is retried; 0 means 3, a negative value none.
 	Retries int
-	// Timeout bounds each attempt; 0 means 30s.
+	// Timeout bounds each attempt, body included; 0 means 30s. A request
+	// that times out fails with a *TimeoutError naming the URL.
 	Timeout time.Duration
+	// MaxPageBytes bounds a project page's body; 0 means 64 MiB (PyPI's
+	// largest pages are a few MiB). MaxMetadataBytes bounds a core metadata
+	// file, and the METADATA read from a wheel; 0 means 16 MiB.
+	// MaxFileBytes bounds a downloaded distribution whose size the index
+	// does not advertise (an advertised size is enforced exactly); 0 means
+	// 4 GiB. A body over its limit is refused with a *TooLargeError,
+	// without reading the rest.
+	MaxPageBytes     int64
+	MaxMetadataBytes int64
+	MaxFileBytes     int64
 	// Backoff returns the delay before retry attempt n (0-based); nil means
 	// DefaultBackoff.
 	Backoff func(attempt int) time.Duration
@@ -130,6 +141,15 @@ func New(opts Options) (*Client, error) {
 	}
 	if c.opts.Timeout == 0 {
 		c.opts.Timeout = 30 * time.Second
+	}
+	if c.opts.MaxPageBytes <= 0 {
+		c.opts.MaxPageBytes = 64 << 20
+	}
+	if c.opts.MaxMetadataBytes <= 0 {
+		c.opts.MaxMetadataBytes = maxMetadataSize
+	}
+	if c.opts.MaxFileBytes <= 0 {
+		c.opts.MaxFileBytes = 4 << 30
 	}
 	if c.opts.UserAgent == "" {
 		c.opts.UserAgent = "pydeploy-simpleapi"
@@ -412,7 +432,7 @@ func newParseKey(bodySHA256, kind string, base *url.URL, n string) parseKey {
 // body), parses it unless the entry's parsed form matches, and writes the
 // entry with its parsed form when it is new, revalidated or lacked one.
 func (c *Client) downloadPage(ctx context.Context, u *url.URL, n string) (*Project, error) {
-	resp, err := c.fetch(ctx, u, fetchOptions{accept: acceptPage, name: u.String(), size: -1, deferSave: true})
+	resp, err := c.fetch(ctx, u, fetchOptions{accept: acceptPage, name: u.String(), size: -1, limit: c.opts.MaxPageBytes, deferSave: true})
 	if err != nil {
 		return nil, err
 	}

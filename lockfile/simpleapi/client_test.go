@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gotest.tools/v3/assert"
+	"gotest.tools/v3/poll"
 
 	"github.com/pydeploy/pydeploy/internal/testindex"
 )
@@ -219,7 +221,14 @@ func TestTruncatedBody(t *testing.T) {
 	var tr *TransportError
 	assert.Assert(t, errors.As(err, &tr))
 	assert.Equal(t, tr.Attempts, 3)
-	assert.Equal(t, s.Count("/files/app/*.metadata", 0), 3)
+	// The server logs a truncated request after closing the connection,
+	// which the client may see first.
+	poll.WaitOn(t, func(poll.LogT) poll.Result {
+		if n := s.Count("/files/app/*.metadata", 0); n != 3 {
+			return poll.Continue("%d requests logged, want 3", n)
+		}
+		return poll.Success()
+	}, poll.WithTimeout(10*time.Second), poll.WithDelay(time.Millisecond))
 }
 
 func TestRetries(t *testing.T) {
@@ -254,15 +263,63 @@ func TestRetries(t *testing.T) {
 	assert.Equal(t, s.Count("/simple/huge/", 0), 1, "4xx is not retried")
 }
 
+// TestSizeLimits: pages, metadata files and downloads over their limit are
+// refused with the URL (and, through the caller, the project) without
+// reading the rest of the body.
+func TestSizeLimits(t *testing.T) {
+	t.Parallel()
+	s := testindex.StartT(t, generated(), testindex.Options{})
+	ctx := context.Background()
+	small := newClient(t, Options{Indexes: []Index{{URL: s.SimpleURL()}}, MaxPageBytes: 100})
+	_, err := small.Project(ctx, "app")
+	var tl *TooLargeError
+	assert.Assert(t, errors.As(err, &tl), "got %v", err)
+	assert.Equal(t, tl.Limit, int64(100))
+	assert.ErrorContains(t, err, `simpleapi: project "app" on index 127.0.0.1:`)
+	assert.ErrorContains(t, err, "/simple/app/: the body is ")
+	assert.ErrorContains(t, err, "bytes, more than the 100 allowed")
+
+	c := newClient(t, Options{Indexes: []Index{{URL: s.SimpleURL()}}, MaxMetadataBytes: 10})
+	p, err := c.Project(ctx, "app")
+	assert.NilError(t, err)
+	_, err = c.Metadata(ctx, &p.Files[0])
+	assert.Assert(t, errors.As(err, &tl), "got %v", err)
+	assert.ErrorContains(t, err, "simpleapi: metadata of "+p.Files[0].Filename+" from index 127.0.0.1:")
+	assert.ErrorContains(t, err, ".metadata: the body is")
+
+	// Without a metadata file the wheel is read, and its METADATA is held
+	// to the same limit.
+	s2 := testindex.StartT(t, generated(), testindex.Options{Faults: []testindex.Fault{{Path: "/files/app/*.whl", NoMetadata: true}}})
+	c = newClient(t, Options{Indexes: []Index{{URL: s2.SimpleURL()}}, MaxMetadataBytes: 10})
+	p, err = c.Project(ctx, "app")
+	assert.NilError(t, err)
+	_, err = c.Metadata(ctx, &p.Files[0])
+	assert.ErrorContains(t, err, "METADATA is")
+	assert.ErrorContains(t, err, "more than the 10 allowed")
+
+	// A download whose size the index does not advertise is bounded by
+	// MaxFileBytes.
+	c = newClient(t, Options{Indexes: []Index{{URL: s.SimpleURL()}}, MaxFileBytes: 10})
+	p, err = c.Project(ctx, "app")
+	assert.NilError(t, err)
+	f := p.Files[0]
+	f.Size = -1
+	err = c.Download(ctx, &f, io.Discard)
+	assert.Assert(t, errors.As(err, &tl), "got %v", err)
+}
+
 func TestSlowIndexTimesOut(t *testing.T) {
 	t.Parallel()
 	s := testindex.StartT(t, generated(), testindex.Options{Faults: []testindex.Fault{{Path: "/simple/app/", Delay: time.Minute}}})
 	c := newClient(t, Options{Indexes: []Index{{URL: s.SimpleURL()}}, Timeout: 50 * time.Millisecond, Retries: 1})
 	_, err := c.Project(context.Background(), "app")
 	assert.Assert(t, errors.Is(err, context.DeadlineExceeded), "got %v", err)
-	var tr *TransportError
-	assert.Assert(t, errors.As(err, &tr))
-	assert.Equal(t, tr.Attempts, 2)
+	var te *TimeoutError
+	assert.Assert(t, errors.As(err, &te))
+	assert.Equal(t, te.Attempts, 2)
+	assert.Equal(t, te.After, 50*time.Millisecond)
+	assert.ErrorContains(t, err, `simpleapi: project "app" on index 127.0.0.1:`)
+	assert.ErrorContains(t, err, "/simple/app/: no complete answer within 50ms (the per-request timeout) on 2 attempt(s); the index is stalled or unreachable")
 
 	// The caller's own cancellation is not retried.
 	ctx, cancel := context.WithCancel(context.Background())

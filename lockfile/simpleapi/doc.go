@@ -49,6 +49,8 @@
 // Client, project pages and metadata are memoized in memory. Requests are bounded by
 // Options.MaxParallel (Prefetch fetches many pages at once) and retried
 // with exponential backoff and jitter on 5xx, 429 and transport failures,
-// never on other 4xx. Failures are typed: *NotFoundError, *StatusError,
-// *TransportError, *TruncatedError, *HashMismatchError.
+// never on other 4xx. Bodies are bounded (Options.MaxPageBytes,
+// MaxMetadataBytes, MaxFileBytes) and each attempt by Options.Timeout.
+// Failures are typed: *NotFoundError, *StatusError, *TransportError,
+// *TruncatedError, *HashMismatchError, *TooLargeError, *TimeoutError.
 package simpleapi

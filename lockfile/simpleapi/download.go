@@ -23,6 +23,11 @@ import (
 // installed.
 var ErrNoHash = errors.New("no sha256, sha384 or sha512 hash to verify against")
 
+// ErrNoCacheDir is wrapped by DownloadFile's error for a client without
+// Options.CacheDir: DownloadFile keeps files in the cache (Download, which
+// verifies in memory, needs none).
+var ErrNoCacheDir = errors.New("Options.CacheDir is empty; DownloadFile keeps files in the cache")
+
 // LocalFile is a distribution file kept in the cache after its size and
 // hashes were verified.
 type LocalFile struct {
@@ -154,7 +159,7 @@ func (c *Client) downloadTarget(f *File) (*downloadTarget, error) {
 		return nil, fmt.Errorf("simpleapi: file %s: %w", name, ErrNoHash)
 	}
 	if c.cache == nil {
-		return nil, fmt.Errorf("simpleapi: downloading %s: Options.CacheDir is empty; DownloadFile keeps files in the cache", name)
+		return nil, fmt.Errorf("simpleapi: downloading %s: %w", name, ErrNoCacheDir)
 	}
 	t.path = filepath.Join(c.cache.dir, "files", key, name)
 	return t, nil

@@ -1,9 +1,11 @@
 package simpleapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // HashMismatchError reports a body whose digest differs from the one the
@@ -77,3 +79,41 @@ func (e *TransportError) Error() string {
 
 // Unwrap returns the last attempt's error.
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// TooLargeError reports a body larger than the client accepts (see
+// Options.MaxPageBytes, MaxMetadataBytes and MaxFileBytes): the rest is not
+// read.
+type TooLargeError struct {
+	URL   string // credentials removed
+	Limit int64
+	// Size is the declared Content-Length, -1 when the body simply ran
+	// past the limit.
+	Size int64
+}
+
+func (e *TooLargeError) Error() string {
+	if e.Size >= 0 {
+		return fmt.Sprintf("simpleapi: GET %s: the body is %d bytes, more than the %d allowed", e.URL, e.Size, e.Limit)
+	}
+	return fmt.Sprintf("simpleapi: GET %s: the body is more than the %d bytes allowed", e.URL, e.Limit)
+}
+
+// TimeoutError reports an index that did not answer (or did not finish
+// sending) within the per-request timeout, on every attempt.
+type TimeoutError struct {
+	URL string // credentials removed
+	// After is the per-request timeout that expired.
+	After    time.Duration
+	Attempts int
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("simpleapi: GET %s: no complete answer within %s (the per-request timeout) on %d attempt(s); the index is stalled or unreachable", e.URL, e.After, max(e.Attempts, 1))
+}
+
+// Timeout reports true, as net.Error does.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// Unwrap returns context.DeadlineExceeded, so errors.Is treats the error as
+// the deadline it is.
+func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }

@@ -37,6 +37,8 @@ type fetchOptions struct {
 	hashes map[string]string
 	// size is the advertised size, -1 when unknown.
 	size int64
+	// limit bounds the body when size is unknown; 0 means no bound.
+	limit int64
 	// deferSave leaves writing the cache entry to the caller (see
 	// response.unsaved), which adds to it first.
 	deferSave bool
@@ -97,6 +99,11 @@ func (c *Client) fetch(ctx context.Context, u *url.URL, fo fetchOptions) (*respo
 		se.Attempts = attempts
 		return nil, se
 	}
+	var te *TimeoutError
+	if errors.As(last, &te) {
+		te.Attempts = attempts
+		return nil, te
+	}
 	return nil, &TransportError{URL: key, Attempts: attempts, Err: last}
 }
 
@@ -150,6 +157,9 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, fo fetchOptions, cache
 	start := c.now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if actx.Err() != nil && ctx.Err() == nil {
+			return nil, true, &TimeoutError{URL: key, After: c.opts.Timeout}
+		}
 		// url.Error carries the request URL, which never holds credentials.
 		return nil, true, err
 	}
@@ -173,7 +183,27 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, fo fetchOptions, cache
 	case resp.StatusCode != http.StatusOK:
 		return nil, false, &StatusError{URL: key, Status: resp.StatusCode, Attempts: 1}
 	}
-	body, err := io.ReadAll(resp.Body)
+	limit := fo.limit
+	if fo.size >= 0 {
+		limit = fo.size
+	}
+	if limit > 0 && resp.ContentLength > limit {
+		return nil, false, &TooLargeError{URL: key, Limit: limit, Size: resp.ContentLength}
+	}
+	reader := io.Reader(resp.Body)
+	if limit > 0 {
+		reader = io.LimitReader(resp.Body, limit+1)
+	}
+	body, err := io.ReadAll(reader)
+	if err == nil && limit > 0 && int64(len(body)) > limit {
+		if fo.size >= 0 {
+			return nil, false, &TruncatedError{URL: key, Want: fo.size, Got: int64(len(body))}
+		}
+		return nil, false, &TooLargeError{URL: key, Limit: limit, Size: -1}
+	}
+	if err != nil && actx.Err() != nil && ctx.Err() == nil {
+		return nil, true, &TimeoutError{URL: key, After: c.opts.Timeout}
+	}
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) && resp.ContentLength >= 0 {
 			return nil, true, &TruncatedError{URL: key, Want: resp.ContentLength, Got: int64(len(body))}

@@ -150,17 +150,17 @@ func (c *Client) metadataOf(ctx context.Context, f *File) (*Metadata, error) {
 		if u.RawPath != "" {
 			mu.RawPath = u.RawPath + ".metadata"
 		}
-		resp, err := c.fetch(ctx, &mu, fetchOptions{name: f.Filename + ".metadata", hashes: f.CoreMetadataHashes, size: -1})
+		resp, err := c.fetch(ctx, &mu, fetchOptions{name: f.Filename + ".metadata", hashes: f.CoreMetadataHashes, size: -1, limit: c.opts.MaxMetadataBytes})
 		if err != nil {
-			return nil, fmt.Errorf("simpleapi: metadata of %s: %w", f.Filename, err)
+			return nil, fmt.Errorf("simpleapi: metadata of %s%s: %w", f.Filename, fromIndex(f), err)
 		}
 		data = resp.body
 	case f.Wheel():
-		resp, err := c.fetch(ctx, u, fetchOptions{name: f.Filename, hashes: f.Hashes, size: f.Size})
+		resp, err := c.fetch(ctx, u, fetchOptions{name: f.Filename, hashes: f.Hashes, size: f.Size, limit: c.opts.MaxFileBytes})
 		if err != nil {
-			return nil, fmt.Errorf("simpleapi: metadata of %s: %w", f.Filename, err)
+			return nil, fmt.Errorf("simpleapi: metadata of %s%s: %w", f.Filename, fromIndex(f), err)
 		}
-		if data, err = wheelMetadata(f.Filename, resp.body); err != nil {
+		if data, err = wheelMetadata(f.Filename, resp.body, c.opts.MaxMetadataBytes); err != nil {
 			return nil, err
 		}
 	default:
@@ -176,10 +176,18 @@ func (c *Client) metadataOf(ctx context.Context, f *File) (*Metadata, error) {
 	return m, nil
 }
 
+// fromIndex names the index a file was listed on, for errors.
+func fromIndex(f *File) string {
+	if f.Index == "" {
+		return ""
+	}
+	return " from index " + f.Index
+}
+
 // wheelMetadata reads <name>-<version>.dist-info/METADATA from a wheel,
 // choosing the .dist-info directory that matches the file name when a
 // (malformed) wheel has several.
-func wheelMetadata(filename string, body []byte) ([]byte, error) {
+func wheelMetadata(filename string, body []byte, limit int64) ([]byte, error) {
 	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
 	if err != nil {
 		return nil, fmt.Errorf("simpleapi: wheel %s is not a valid zip: %w", filename, err)
@@ -210,17 +218,20 @@ func wheelMetadata(filename string, body []byte) ([]byte, error) {
 	if pick == nil {
 		return nil, fmt.Errorf("simpleapi: wheel %s: found %d .dist-info/METADATA entries, want exactly one matching %q", filename, len(candidates), want)
 	}
-	if pick.UncompressedSize64 > maxMetadataSize {
-		return nil, fmt.Errorf("simpleapi: wheel %s: %s is %d bytes, more than the %d allowed", filename, pick.Name, pick.UncompressedSize64, maxMetadataSize)
+	if pick.UncompressedSize64 > uint64(limit) {
+		return nil, fmt.Errorf("simpleapi: wheel %s: %s is %d bytes, more than the %d allowed", filename, pick.Name, pick.UncompressedSize64, limit)
 	}
 	rc, err := pick.Open()
 	if err != nil {
 		return nil, fmt.Errorf("simpleapi: wheel %s: opening %s: %w", filename, pick.Name, err)
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxMetadataSize+1))
+	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("simpleapi: wheel %s: reading %s: %w", filename, pick.Name, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("simpleapi: wheel %s: %s is more than the %d bytes allowed", filename, pick.Name, limit)
 	}
 	return data, nil
 }
@@ -234,9 +245,9 @@ func (c *Client) Download(ctx context.Context, f *File, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("simpleapi: file %s: url: %w", f.Filename, err)
 	}
-	resp, err := c.fetch(ctx, u, fetchOptions{name: f.Filename, hashes: f.Hashes, size: f.Size})
+	resp, err := c.fetch(ctx, u, fetchOptions{name: f.Filename, hashes: f.Hashes, size: f.Size, limit: c.opts.MaxFileBytes})
 	if err != nil {
-		return fmt.Errorf("simpleapi: downloading %s: %w", f.Filename, err)
+		return fmt.Errorf("simpleapi: downloading %s%s: %w", f.Filename, fromIndex(f), err)
 	}
 	if _, err := w.Write(resp.body); err != nil {
 		return fmt.Errorf("simpleapi: writing %s: %w", f.Filename, err)
