@@ -19,27 +19,35 @@ import (
 func Targets(l *pylock.Lock) ([]wheel.Target, error) {
 	tbl, _ := l.Tool[lockfile.ToolName].(map[string]any)
 	var raw []string
-	switch v := tbl["target"].(type) {
-	case nil:
-		return nil, nil
-	case string:
-		raw = []string{v}
-	case []any:
-		for i, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("install: [tool.%s].target[%d]: expected a target string, found %T", lockfile.ToolName, i, e)
+	// "target" holds a single-target lock's target, "targets" those of a
+	// universal lock over several (lockfile.Lock writes both so).
+	for _, key := range []string{"target", "targets"} {
+		switch v := tbl[key].(type) {
+		case nil:
+		case string:
+			raw = append(raw, v)
+		case []any:
+			for i, e := range v {
+				s, ok := e.(string)
+				if !ok {
+					return nil, fmt.Errorf("install: [tool.%s].%s[%d]: expected a target string, found %T", lockfile.ToolName, key, i, e)
+				}
+				raw = append(raw, s)
 			}
-			raw = append(raw, s)
+		default:
+			return nil, fmt.Errorf("install: [tool.%s].%s: expected a target string or an array of them, found %T", lockfile.ToolName, key, v)
 		}
-	default:
-		return nil, fmt.Errorf("install: [tool.%s].target: expected a target string or an array of them, found %T", lockfile.ToolName, v)
 	}
 	out := make([]wheel.Target, 0, len(raw))
+	seen := map[string]bool{}
 	for _, s := range raw {
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
 		t, err := wheel.ParseTarget(s)
 		if err != nil {
-			return nil, fmt.Errorf("install: [tool.%s].target: %w", lockfile.ToolName, err)
+			return nil, fmt.Errorf("install: [tool.%s]: %w", lockfile.ToolName, err)
 		}
 		out = append(out, t)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"gotest.tools/v3/assert"
 
+	"github.com/pydeploy/pydeploy/lockfile/install"
 	"github.com/pydeploy/pydeploy/lockfile/wheel"
 	"github.com/pydeploy/pydeploy/manifest"
 )
@@ -185,10 +186,11 @@ func mustTarget(t testing.TB, s string) wheel.Target {
 func TestBuildMultiPlatformIndex(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, webIndex(), amd64Target, "webserve")
-	// A lock for both platforms (pure-Python packages), as a universal
-	// lock records it.
-	w.lock.Environments = nil
-	w.lock.Tool["pydeploy"].(map[string]any)["target"] = []any{amd64Target, armTarget}
+	// One universal lock for both platforms, as lockfile.Lock writes it.
+	w.lock = lockForTargets(t, w.idx, []string{amd64Target, armTarget}, "webserve")
+	targets, err := install.Targets(w.lock)
+	assert.NilError(t, err)
+	assert.Equal(t, len(targets), 2)
 	first, second := buildWeb(t, w, nil), buildWeb(t, w, nil)
 	assert.Equal(t, first.Digest, second.Digest)
 	assert.Assert(t, first.Index != nil && first.Image == nil)

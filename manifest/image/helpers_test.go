@@ -55,8 +55,14 @@ func reqs(t testing.TB, ss ...string) []pep508.Requirement {
 
 func lockFor(t testing.TB, srv *testindex.Server, target string, requirements ...string) *pylock.Lock {
 	t.Helper()
+	return lockForTargets(t, srv, []string{target}, requirements...)
+}
+
+// lockForTargets locks for several targets: one universal lock.
+func lockForTargets(t testing.TB, srv *testindex.Server, targets []string, requirements ...string) *pylock.Lock {
+	t.Helper()
 	l, err := lockfile.Lock(context.Background(), project.Inputs{Requirements: reqs(t, requirements...),
-		IndexURLs: []string{srv.SimpleURL()}, Targets: []string{target}}, lockfile.Options{})
+		IndexURLs: []string{srv.SimpleURL()}, Targets: targets}, lockfile.Options{})
 	assert.NilError(t, err)
 	return l
 }
