@@ -92,7 +92,7 @@ func (b *backend) close() { b.transport.CloseIdleConnections() }
 
 // startProxy listens on a free 127.0.0.1 port and forwards to be.
 func startProxy(be *backend, token string) (*frontProxy, error) {
-	cert, err := newSelfSigned("testcluster-apiserver")
+	cert, err := newSelfSigned("testcluster-apiserver", nil)
 	if err != nil {
 		return nil, err
 	}
