@@ -110,8 +110,8 @@ type Cluster struct {
 	logs    *logSink
 	token   string
 	timings Timings
-	block   *loopbackBlock
-	hostIP  net.IP // every node's address
+	hostIP  net.IP     // every node's address
+	apiFwd  *forwarder // the nodes' way to the front proxy
 
 	etcd     *embed.Etcd
 	storage  *storagebackend.Config
@@ -156,9 +156,6 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if c.hostIP, err = utilnet.ChooseHostInterface(); err != nil {
 		return nil, fmt.Errorf("testcluster: the nodes need this machine's address on a network interface other than loopback (kubelet refuses a loopback node address): %w", err)
 	}
-	if c.block, err = takeLoopbackBlock(); err != nil {
-		return nil, err
-	}
 	if c.dir, err = os.MkdirTemp("", "testcluster-"); err != nil {
 		return nil, fmt.Errorf("create the control plane's temp dir: %w", err)
 	}
@@ -200,10 +197,15 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if c.client, err = kubernetes.NewForConfig(c.Config()); err != nil {
 		return nil, fmt.Errorf("client for the control plane: %w", err)
 	}
-	if c.ctrl, err = startControllers(ctx, c.Config()); err != nil {
+	ln, err := net.Listen("unix", c.apiSocket())
+	if err != nil {
+		return nil, fmt.Errorf("listen for the nodes' connections to kube-apiserver: %w", err)
+	}
+	c.apiFwd = forward(ln, func() (net.Conn, error) { return net.Dial("tcp", c.proxy.addr) })
+	if c.ctrl, err = startControllers(ctx, c.componentConfig("kube-controller-manager")); err != nil {
 		return nil, err
 	}
-	if c.sched, err = startScheduler(ctx, c.Config()); err != nil {
+	if c.sched, err = startScheduler(ctx, c.componentConfig("kube-scheduler")); err != nil {
 		return nil, err
 	}
 	c.timings.ControllersSynced = time.Since(t0)
@@ -213,6 +215,10 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	c.timings.NodesReady = time.Since(t0)
 	return c, nil
 }
+
+// apiSocket is where the nodes, each in a network namespace of its own,
+// reach the front proxy.
+func (c *Cluster) apiSocket() string { return filepath.Join(c.dir, "api.sock") }
 
 // writeKubeletCert writes the kubelets' serving certificate, valid for
 // the nodes' address; kube-apiserver trusts it.
@@ -316,6 +322,13 @@ func (c *Cluster) Config() *rest.Config {
 	}
 }
 
+// componentConfig is Config for one of the cluster's own components.
+func (c *Cluster) componentConfig(name string) *rest.Config {
+	cfg := c.Config()
+	cfg.UserAgent = componentUserAgent + name
+	return cfg
+}
+
 // Client returns a clientset for Config.
 func (c *Cluster) Client() kubernetes.Interface { return c.client }
 
@@ -374,11 +387,14 @@ func (c *Cluster) RestartAPIServer(ctx context.Context) error {
 }
 
 // ExpireWatches makes the cluster behave as if etcd had just been compacted
-// past every resourceVersion clients hold: open watches are cut, and a
-// watch from any resourceVersion seen so far answers with an ERROR event
-// carrying a 410 Expired "too old resource version" Status, as the API
-// server's watch cache does, so client-go informers relist. It returns how
-// many open watches it cut.
+// past every resourceVersion clients hold, and every client had lost its
+// connection: a watch from any resourceVersion seen so far answers with an
+// ERROR event carrying a 410 Expired "too old resource version" Status, as
+// the API server's watch cache does, so client-go informers relist; and
+// the open watches of every client but the cluster's own components are
+// cut (theirs stay open, as a compaction leaves open watches: cutting them
+// too would make kube-scheduler and the kubelets back off for half a
+// minute). It returns how many open watches it cut.
 func (c *Cluster) ExpireWatches(ctx context.Context) (int, error) {
 	// A write moves etcd's revision past everything handed out so far, so
 	// that a relist returns a resourceVersion that is not expired.
@@ -400,6 +416,9 @@ func (c *Cluster) Stop() error {
 		c.nodesMu.Unlock()
 		for _, p := range nodes {
 			p.stop()
+		}
+		if c.apiFwd != nil {
+			c.apiFwd.close()
 		}
 		if c.sched != nil {
 			c.sched.stop()
@@ -427,7 +446,6 @@ func (c *Cluster) Stop() error {
 				errs = append(errs, fmt.Errorf("remove %s: %w", c.dir, err))
 			}
 		}
-		c.block.release()
 		c.restoreKlog()
 		c.stopErr = errors.Join(errs...)
 	})

@@ -69,11 +69,7 @@ type instance struct {
 	timer         *time.Timer
 }
 
-func newScriptedRuntime(cfg *nodeConfig, client kubernetes.Interface, pods corelisters.PodLister) (*scriptedRuntime, error) {
-	first, err := netip.ParseAddr(cfg.PodFirst)
-	if err != nil {
-		return nil, fmt.Errorf("pod addresses %q: %w", cfg.PodFirst, err)
-	}
+func newScriptedRuntime(cfg *nodeConfig, podRange netip.Prefix, client kubernetes.Interface, pods corelisters.PodLister) (*scriptedRuntime, error) {
 	cert, err := newSelfSigned("testcluster-pod", nil)
 	if err != nil {
 		return nil, err
@@ -86,7 +82,7 @@ func newScriptedRuntime(cfg *nodeConfig, client kubernetes.Interface, pods corel
 	}}
 	return &scriptedRuntime{
 		RemoteRuntime: rr, cfg: cfg, client: client, pods: pods, cert: cert,
-		ips:       newIPPool(first, cfg.PodBlocks),
+		ips:       newIPPool(podRange),
 		sandboxes: map[string]*sandbox{},
 		starts:    map[string]int{},
 		pulls:     map[string]int{},

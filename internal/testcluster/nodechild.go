@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,17 +38,21 @@ type nodeConfig struct {
 	Name        string
 	IP          string // the node's address (and its kubelet's): the machine's
 	KubeletPort int    // the kubelet's own port on it
-	PodFirst    string // first address of the pods' range
-	PodBlocks   int    // /24 blocks in the pods' range
+	PodPrefix   string // the pods' addresses
 	CPUs        int
 	Memory      int64
 	MaxPods     int
 	Labels      map[string]string
 	Dir         string // the node's own directory, removed at Stop
-	// Server, CAData and Token reach the API server through the front proxy.
-	Server string
-	CAData []byte
-	Token  string
+	// Server, CAData and Token reach the API server through the front
+	// proxy, which the node reaches through APISocket.
+	Server    string
+	CAData    []byte
+	Token     string
+	APISocket string
+	// KubeletSocket is where the node forwards the control plane's
+	// connections to its kubelet.
+	KubeletSocket string
 	// CertFile and KeyFile are the kubelet's serving certificate.
 	CertFile, KeyFile string
 	SlowPull          time.Duration
@@ -104,10 +111,31 @@ func runNode(path string) error {
 }
 
 func startNode(ctx context.Context, cfg *nodeConfig) error {
+	nodeIP, err := netip.ParseAddr(cfg.IP)
+	if err != nil {
+		return fmt.Errorf("node address %q: %w", cfg.IP, err)
+	}
+	pods, err := netip.ParsePrefix(cfg.PodPrefix)
+	if err != nil {
+		return fmt.Errorf("pod addresses %q: %w", cfg.PodPrefix, err)
+	}
+	if err := setupNodeNetwork(nodeIP, pods); err != nil {
+		return err
+	}
+	ln, err := net.Listen("unix", cfg.KubeletSocket)
+	if err != nil {
+		return fmt.Errorf("listen for the control plane's connections to kubelet: %w", err)
+	}
+	kubeletAddr := net.JoinHostPort(cfg.IP, strconv.Itoa(cfg.KubeletPort))
+	forward(ln, func() (net.Conn, error) { return net.Dial("tcp", kubeletAddr) })
+
 	restCfg := &rest.Config{
 		Host: cfg.Server, BearerToken: cfg.Token,
 		TLSClientConfig: rest.TLSClientConfig{CAData: cfg.CAData},
-		QPS:             200, Burst: 400, UserAgent: "kubelet/v1.37.2 (testcluster) " + cfg.Name,
+		QPS:             200, Burst: 400, UserAgent: componentUserAgent + "kubelet " + cfg.Name,
+		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", cfg.APISocket)
+		},
 	}
 	client, err := kubernetes.NewForConfig(restCfg)
 	if err != nil {
@@ -125,14 +153,14 @@ func startNode(ctx context.Context, cfg *nodeConfig) error {
 	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 		o.FieldSelector = "spec.nodeName=" + cfg.Name
 	}))
-	pods := factory.Core().V1().Pods()
-	podInformer := pods.Informer()
+	podInformer := factory.Core().V1().Pods()
+	synced := podInformer.Informer().HasSynced // registers it before Start
 	factory.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), podInformer.HasSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), synced) {
 		return fmt.Errorf("pod informer did not sync")
 	}
 
-	rt, err := newScriptedRuntime(cfg, client, pods.Lister())
+	rt, err := newScriptedRuntime(cfg, pods, client, podInformer.Lister())
 	if err != nil {
 		return err
 	}

@@ -37,14 +37,19 @@ type NodeOptions struct {
 // nodeReadyTimeout bounds the wait for a new node to report Ready.
 const nodeReadyTimeout = 2 * time.Minute
 
-// nodeProc is a node: a child process running kubelet and its container
-// runtime.
+// maxNodes is the most nodes a control plane has (the pod ranges of
+// podPrefix run out after).
+const maxNodes = 15
+
+// nodeProc is a node: a child process, in a network namespace of its own,
+// running kubelet and its container runtime.
 type nodeProc struct {
 	name    string
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	waitErr error
-	out     *logSink // its own output, for errors
+	out     *logSink   // its own output, for errors
+	kubelet *forwarder // the machine's address and the kubelet's port, to the node's kubelet
 }
 
 // startNode starts node number n (1-based) as a child process.
@@ -69,6 +74,14 @@ func (c *Cluster) startNode(n int, no NodeOptions) (*nodeProc, error) {
 		return nil, fmt.Errorf("node %s: find this program's binary to run the node: %w", cfg.Name, err)
 	}
 	p := &nodeProc{name: cfg.Name, exited: make(chan struct{}), out: newLogSink(nil)}
+	// kube-apiserver reaches kubelet at the node's address (the machine's)
+	// and the kubelet's port: this process listens there and forwards into
+	// the node's namespace.
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.IP, strconv.Itoa(cfg.KubeletPort)))
+	if err != nil {
+		return nil, fmt.Errorf("node %s: listen for its kubelet: %w", cfg.Name, err)
+	}
+	p.kubelet = forward(ln, func() (net.Conn, error) { return net.Dial("unix", cfg.KubeletSocket) })
 	// The node runs until Stop kills it; should this process die first,
 	// the node sees its stdin close and exits.
 	cmd := exec.Command(exe)
@@ -78,15 +91,15 @@ func (c *Cluster) startNode(n int, no NodeOptions) (*nodeProc, error) {
 	}
 	w := io.MultiWriter(&prefixWriter{prefix: "node " + cfg.Name + ": ", w: c.logs}, p.out)
 	cmd.Stdout, cmd.Stderr = w, w
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
 	if cfg.UserNamespace {
-		cmd.SysProcAttr = &syscall.SysProcAttr{
-			Cloneflags:  syscall.CLONE_NEWUSER,
-			UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
-			GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
-		}
+		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWUSER
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("node %s: start %s: %w", cfg.Name, exe, err)
+		p.kubelet.close()
+		return nil, fmt.Errorf("node %s: start %s in a new network namespace: %w", cfg.Name, exe, err)
 	}
 	p.cmd = cmd
 	go func() {
@@ -120,25 +133,27 @@ func (c *Cluster) nodeConfig(n int, no NodeOptions) (*nodeConfig, error) {
 		corev1.LabelTopologyZone: fmt.Sprintf("zone-%c", 'a'+(n-1)%3),
 	}
 	maps.Copy(labels, no.Labels)
-	first, blocks := c.block.podRange(n)
 	port, err := freePort(c.hostIP)
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", name, err)
 	}
 	cfg := c.Config()
+	dir := filepath.Join(c.dir, "n"+strconv.Itoa(n))
 	return &nodeConfig{
-		Name: name, IP: c.hostIP.String(), PodFirst: first.String(), PodBlocks: blocks,
-		KubeletPort: port, CPUs: cpus, Memory: mem.Value(), MaxPods: c.opts.MaxPods, Labels: labels,
-		Dir:    filepath.Join(c.dir, "n"+strconv.Itoa(n)),
+		Name: name, IP: c.hostIP.String(), KubeletPort: port, PodPrefix: podPrefix(n).String(),
+		CPUs: cpus, Memory: mem.Value(), MaxPods: c.opts.MaxPods, Labels: labels,
+		Dir:    dir,
 		Server: cfg.Host, CAData: cfg.CAData, Token: cfg.BearerToken,
+		APISocket: c.apiSocket(), KubeletSocket: filepath.Join(dir, "kubelet.sock"),
 		CertFile: filepath.Join(c.dir, "kubelet.crt"), KeyFile: filepath.Join(c.dir, "kubelet.key"),
 		SlowPull: c.opts.SlowReadyDelay, Verbosity: c.opts.Verbosity,
-		UserNamespace: !canReadKmsg(),
+		UserNamespace: os.Geteuid() != 0 || !canReadKmsg(),
 	}, nil
 }
 
 // freePort is a TCP port free on ip a moment ago, for a kubelet: the
-// nodes share the machine's address, so each kubelet has a port of its own.
+// nodes share the machine's address, so each kubelet has a port of its
+// own. (The control plane then listens there itself, for the forwarder.)
 func freePort(ip net.IP) (int, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort(ip.String(), "0"))
 	if err != nil {
@@ -152,8 +167,10 @@ func freePort(ip net.IP) (int, error) {
 }
 
 // canReadKmsg reports whether this process may read the kernel log, which
-// kubelet's OOM watcher reads; where it may not, nodes run in a user
-// namespace, where kubelet (with KubeletInUserNamespace) tolerates that.
+// kubelet's OOM watcher reads. Where it may not, or where this process is
+// not root (a network namespace needs CAP_SYS_ADMIN), nodes run in a user
+// namespace of their own too, where kubelet (with KubeletInUserNamespace)
+// tolerates an unreadable kernel log.
 func canReadKmsg() bool {
 	f, err := os.Open("/dev/kmsg")
 	if err != nil {
@@ -190,18 +207,18 @@ func (c *Cluster) waitReady(ctx context.Context, p *nodeProc) error {
 		return false, nil
 	})
 	if err != nil {
-		return fmt.Errorf("node %s did not become Ready: %w; its last output:\n%s", p.name, err, p.out.tail(30))
+		return fmt.Errorf("node %s did not become Ready: %w; its last output:\n%s", p.name, err, p.out.tail(100))
 	}
 	return nil
 }
 
 // stop kills the node's process and waits for it.
 func (p *nodeProc) stop() {
-	if p.cmd == nil {
-		return
+	if p.cmd != nil {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
 	}
-	_ = p.cmd.Process.Kill()
-	<-p.exited
+	p.kubelet.close()
 }
 
 // AddNode starts one more node, as a cluster autoscaler would, and returns

@@ -96,7 +96,7 @@ func TestContainerRole(t *testing.T) {
 }
 
 func TestIPPool(t *testing.T) {
-	p := newIPPool(netip.MustParseAddr("127.40.16.0"), 2)
+	p := newIPPool(netip.MustParsePrefix("127.40.16.0/23"))
 	var got []string
 	for range 2 * 254 {
 		a, ok := p.get()
@@ -114,11 +114,10 @@ func TestIPPool(t *testing.T) {
 	assert.Equal(t, a.String(), "127.40.16.9")
 }
 
-func TestLoopbackBlock(t *testing.T) {
-	l := &loopbackBlock{b: 40}
-	first, blocks := l.podRange(2)
-	assert.Equal(t, first.String(), "127.40.16.0")
-	assert.Equal(t, blocks, 16)
+func TestPodPrefix(t *testing.T) {
+	assert.Equal(t, podPrefix(1).String(), "10.244.0.0/20")
+	assert.Equal(t, podPrefix(3).String(), "10.244.32.0/20")
+	assert.Equal(t, podPrefix(maxNodes).String(), "10.244.224.0/20")
 }
 
 func TestPodPorts(t *testing.T) {
