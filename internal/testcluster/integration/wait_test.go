@@ -353,7 +353,8 @@ func TestWaitTimeoutAndCancel(t *testing.T) {
 	var te *rollout.TimeoutError
 	assert.Assert(t, errors.As(err, &te), "got %v", err)
 	assert.Equal(t, len(te.Pending), 1)
-	assert.Check(t, is.Contains(err.Error(), `deployment "payments-api": Waiting for deployment "payments-api" rollout to finish: 0 of 1 updated replicas are available`))
+	// Within 2s the controller may not even have created the pod.
+	assert.Check(t, is.Contains(err.Error(), `deployment "payments-api": Waiting for deployment "payments-api" rollout to finish: `))
 	noLeaks(t)
 
 	ctx, cancel := context.WithCancel(testCtx(t))
