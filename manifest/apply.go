@@ -111,7 +111,8 @@ func (r *ApplyResult) Diff() string {
 }
 
 // RuntimeObjects returns the applied objects as runtime.Objects, the form
-// rollout.Wait takes.
+// this package's own functions take (StampObjects, ReadStamp, Render, a
+// second Apply). rollout.Wait takes Unstructured.
 func (r *ApplyResult) RuntimeObjects() []runtime.Object {
 	out := make([]runtime.Object, len(r.Objects))
 	for i, a := range r.Objects {

@@ -125,7 +125,6 @@ func ExampleStampObjects() {
 	// Output:
 	// PYDEPLOY_GIT_SHA <- metadata.annotations['pydeploy.io/git-sha']
 	// PYDEPLOY_LOCK_HASH <- metadata.annotations['pydeploy.io/lock-hash']
-	// PYDEPLOY_VERSION <- metadata.annotations['pydeploy.io/pydeploy-version']
 	// {GitSHA:0b5e1d2 Image: ImageDigest: LockHash:sha256:1f2e Version:v0.3.0} <nil>
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 func FuzzParse(f *testing.F) {
@@ -119,6 +121,42 @@ func FuzzParseImage(f *testing.F) {
 		}
 		if fam, err := ParseImage(img.Familiar()); err != nil || fam != img {
 			t.Fatalf("Familiar() does not round-trip: %q -> %+v, %v", img.Familiar(), fam, err)
+		}
+	})
+}
+
+// FuzzStamp: reading and writing a stamp never panics, whatever shape the
+// objects have (typed or unstructured, partial, with odd field types), and
+// a stamp written is read back.
+func FuzzStamp(f *testing.F) {
+	for _, seed := range []string{
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers: [{name: app, image: ghcr.io/a/b:1}]\n",
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {metadata: {annotations: {pydeploy.io/git-sha: abcdef0}}}}\n",
+		"apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {jobTemplate: null}\n",
+		"apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {template: 3}\n",
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: p, annotations: {pydeploy.io/image: 'x:1'}}\nspec: {containers: [{name: a, image: 'x:1', env: [{name: PYDEPLOY_IMAGE}]}]}\n",
+		"apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\nspec: {template: {spec: {initContainers: [7]}}}\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		objs, err := Parse(bytes.NewReader(data), ParseOptions{AllowUnknownFields: true})
+		if err != nil {
+			return
+		}
+		for _, o := range objs {
+			_, _ = ReadStamp(o)
+			s := Stamp{GitSHA: "abcdef0", LockHash: "sha256:1f2e", Version: "v1.0.0"}
+			if err := StampObjects([]runtime.Object{o}, s); err != nil {
+				continue
+			}
+			got, err := ReadStamp(o)
+			if err != nil {
+				t.Fatalf("stamped object reads back with an error: %v", err)
+			}
+			if got.GitSHA != s.GitSHA || got.LockHash != s.LockHash || got.Version != s.Version {
+				t.Fatalf("stamp read back as %+v, want %+v", got, s)
+			}
 		}
 	})
 }

@@ -31,6 +31,11 @@ var kustomizeSlot = make(chan struct{}, 1)
 // after each, so Kustomize is safe to call from many goroutines; ctx bounds
 // the wait for a turn, not a build in progress. A panic inside kustomize is
 // returned as an error.
+//
+// A stamp stays truthful through an overlay: when an images: entry
+// replaces the image a pod template's stamp names, the stamp (pydeploy.io/image
+// and image-digest) follows the image the template now runs, and so does
+// app.kubernetes.io/version when it was the old image's tag.
 func Kustomize(ctx context.Context, fsys filesys.FileSystem, dir string) ([]byte, error) {
 	select {
 	case kustomizeSlot <- struct{}{}:
@@ -57,6 +62,9 @@ func buildLocked(fsys filesys.FileSystem, dir string) (out []byte, err error) {
 	})
 	m, err := k.Run(fsys, dir)
 	if err != nil {
+		return nil, fmt.Errorf("kustomize build %q: %w", dir, err)
+	}
+	if err := followImages(m); err != nil {
 		return nil, fmt.Errorf("kustomize build %q: %w", dir, err)
 	}
 	y, err := m.AsYaml()

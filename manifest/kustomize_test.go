@@ -173,3 +173,56 @@ func TestKustomizeWaitRespectsContext(t *testing.T) {
 	_, err := Kustomize(ctx, inMemoryApp(t), "/app/overlays/staging")
 	assert.Assert(t, errors.Is(err, context.Canceled), "%v", err)
 }
+
+// A stamped base keeps a truthful stamp through an overlay's images: entry,
+// and the version label that was the old tag follows the new one.
+func TestKustomizeFollowsStampedImage(t *testing.T) {
+	fsys := filesys.MakeFsInMemory()
+	base := service("web", "shop", "ghcr.io/acme/web:1.0")
+	d := base[0].(*appsv1.Deployment)
+	// The selector keeps only the name; the object and template carry the version.
+	d.Labels = map[string]string{"app.kubernetes.io/name": "web", LabelVersion: "1.0"}
+	d.Spec.Template.Labels = map[string]string{"app.kubernetes.io/name": "web", LabelVersion: "1.0"}
+	assert.NilError(t, StampObjects(base, Stamp{GitSHA: "abcdef0", Image: "ghcr.io/acme/web:1.0", Version: "v1.0.0"}))
+	assert.NilError(t, WriteFS(fsys, "/app/base", base...))
+	for name, data := range overlayFiles(t) {
+		p := filepath.Join("/app", name)
+		assert.NilError(t, fsys.MkdirAll(filepath.Dir(p)))
+		assert.NilError(t, fsys.WriteFile(p, []byte(data)))
+	}
+	for env, want := range map[string]struct{ image, digest, version string }{
+		"staging":    {"ghcr.io/acme/web:1.1", "", "1.1"},
+		"production": {"ghcr.io/acme/web:1.1@" + testDigest, testDigest, "1.1"},
+	} {
+		objs, err := KustomizeObjects(t.Context(), fsys, "/app/overlays/"+env, ParseOptions{})
+		assert.NilError(t, err)
+		d := objs[1].(*appsv1.Deployment)
+		assert.Equal(t, d.Spec.Template.Spec.Containers[0].Image, want.image)
+		s, err := ReadStamp(d)
+		assert.NilError(t, err)
+		assert.Equal(t, s.Image, want.image, env)
+		assert.Equal(t, s.ImageDigest, want.digest, env)
+		assert.Equal(t, s.GitSHA, "abcdef0")
+		assert.Equal(t, d.Annotations[AnnotationImage], want.image)
+		assert.Equal(t, d.Labels[LabelVersion], want.version)
+		assert.Equal(t, d.Spec.Template.Labels[LabelVersion], want.version)
+		// the stamp still describes an image a container runs
+		assert.NilError(t, StampObjects(objs, s))
+	}
+}
+
+// An explicit version that is not the image tag is left alone.
+func TestKustomizeKeepsExplicitVersion(t *testing.T) {
+	fsys := filesys.MakeFsInMemory()
+	base := service("web", "shop", "ghcr.io/acme/web:1.0")
+	base[0].(*appsv1.Deployment).Labels = map[string]string{"app.kubernetes.io/name": "web", LabelVersion: "2026.12"}
+	assert.NilError(t, StampObjects(base, Stamp{Image: "ghcr.io/acme/web:1.0", Version: "v1.0.0"}))
+	assert.NilError(t, WriteFS(fsys, "/app/base", base...))
+	assert.NilError(t, fsys.MkdirAll("/app/overlay"))
+	assert.NilError(t, fsys.WriteFile("/app/overlay/kustomization.yaml", []byte("resources: [../base]\nimages: [{name: ghcr.io/acme/web, newTag: '1.1'}]\n")))
+	objs, err := KustomizeObjects(t.Context(), fsys, "/app/overlay", ParseOptions{})
+	assert.NilError(t, err)
+	d := objs[1].(*appsv1.Deployment)
+	assert.Equal(t, d.Labels[LabelVersion], "2026.12")
+	assert.Equal(t, d.Spec.Template.Annotations[AnnotationImage], "ghcr.io/acme/web:1.1")
+}

@@ -12,6 +12,9 @@ import (
 // describe names an object for error messages: `Deployment "shop/web"`.
 // It never fails; missing parts are shown as such.
 func describe(obj runtime.Object) string {
+	if isNil(obj) {
+		return "nil object"
+	}
 	kind := obj.GetObjectKind().GroupVersionKind().Kind
 	if kind == "" {
 		kind = fmt.Sprintf("%T", obj)

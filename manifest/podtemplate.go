@@ -54,6 +54,9 @@ func typedTemplate(meta *metav1.ObjectMeta, spec *corev1.PodSpec) *podTemplate {
 // editPodTemplates calls fn on obj's pod template, if it has one, and keeps
 // the changes. Objects without a pod template are left alone.
 func editPodTemplates(obj runtime.Object, fn func(podTemplate) error) error {
+	if isNil(obj) {
+		return nil
+	}
 	var pt *podTemplate
 	switch o := obj.(type) {
 	case *corev1.Pod:
@@ -99,7 +102,7 @@ func editPodTemplates(obj runtime.Object, fn func(podTemplate) error) error {
 
 // readPodTemplates calls fn on a copy of obj's pod template.
 func readPodTemplates(obj runtime.Object, fn func(podTemplate) error) error {
-	if obj == nil {
+	if isNil(obj) {
 		return fmt.Errorf("object is nil")
 	}
 	return editPodTemplates(obj.DeepCopyObject(), fn)

@@ -3,15 +3,22 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime/debug"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Module is the module path whose version [LibraryVersion] reports.
 const Module = "github.com/pydeploy/pydeploy"
+
+// AnnotationPrefix starts every annotation key pydeploy writes.
+const AnnotationPrefix = "pydeploy.io/"
 
 // Annotation keys written by [StampObjects].
 const (
@@ -42,19 +49,26 @@ type Stamp struct {
 	Version string
 }
 
-// stampField ties a Stamp field to its annotation and environment variable.
+// stampField ties a Stamp field to its annotation and, for the fields that
+// describe the revision, its environment variable in the pod template.
 type stampField struct {
 	annotation string
-	env        string
+	env        string // "" for fields kept off the pod template
 	get        func(*Stamp) *string
 }
+
+// template reports whether the field goes into pod templates too. The
+// library version does not: it describes the tool, not the revision, and a
+// pod template change rolls every pod, so upgrading pydeploy would
+// otherwise restart every service on its next deploy.
+func (f stampField) template() bool { return f.env != "" }
 
 var stampFields = []stampField{
 	{AnnotationGitSHA, "PYDEPLOY_GIT_SHA", func(s *Stamp) *string { return &s.GitSHA }},
 	{AnnotationImage, "PYDEPLOY_IMAGE", func(s *Stamp) *string { return &s.Image }},
 	{AnnotationImageDigest, "PYDEPLOY_IMAGE_DIGEST", func(s *Stamp) *string { return &s.ImageDigest }},
 	{AnnotationLockHash, "PYDEPLOY_LOCK_HASH", func(s *Stamp) *string { return &s.LockHash }},
-	{AnnotationVersion, "PYDEPLOY_VERSION", func(s *Stamp) *string { return &s.Version }},
+	{AnnotationVersion, "", func(s *Stamp) *string { return &s.Version }},
 }
 
 // LibraryVersion is the version of module github.com/pydeploy/pydeploy that
@@ -125,6 +139,15 @@ func isLowerHex(s string, minLen, maxLen int) bool {
 // annotations through the downward API (fieldRef
 // metadata.annotations['pydeploy.io/git-sha']), so the service can log its
 // version at startup and the values cannot disagree with the annotations.
+// The library version (Stamp.Version) is recorded on the objects' own
+// metadata only, never in a pod template: upgrading pydeploy changes no pod
+// template and so rolls no pod.
+//
+// A stamp cannot lie about the image: when Stamp.Image is set and objs hold
+// pod templates, at least one of their containers (or init containers) must
+// run it — the same repository with the same tag, or the same digest
+// (Stamp.ImageDigest counts) — else StampObjects fails naming the images
+// the containers run.
 //
 // Stamping is idempotent; stamping again replaces the values, and a field
 // left empty removes its annotation and variable. A container that already
@@ -140,22 +163,40 @@ func StampObjects(objs []runtime.Object, s Stamp) error {
 		return err
 	}
 	// Check every object before changing any, so a clash leaves all untouched.
+	var images []string // "deployment "x" container "app": image", for the error
+	runs := s.Image == ""
 	for i, obj := range objs {
-		if obj == nil {
+		if isNil(obj) {
 			return fmt.Errorf("object %d is nil", i+1)
 		}
 		if _, err := meta.Accessor(obj); err != nil {
 			return fmt.Errorf("%s: %w", describe(obj), err)
 		}
-		if err := readPodTemplates(obj, func(pt podTemplate) error { return checkEnvClash(obj, pt) }); err != nil {
+		if err := writableMetadata(obj); err != nil {
+			return err
+		}
+		err := readPodTemplates(obj, func(pt podTemplate) error {
+			for _, c := range pt.containers() {
+				runs = runs || runsImage(c.Image, s.Image, s.ImageDigest)
+				images = append(images, fmt.Sprintf("%s container %q runs %q", describe(obj), c.Name, c.Image))
+			}
+			return checkEnvClash(obj, pt)
+		})
+		if err != nil {
 			return err
 		}
 	}
+	if !runs && len(images) > 0 {
+		return fmt.Errorf("stamp image %q is run by no container: %s; stamp the image the objects deploy",
+			s.Image, strings.Join(images, "; "))
+	}
 	for _, obj := range objs {
 		acc, _ := meta.Accessor(obj)
-		acc.SetAnnotations(stampAnnotations(acc.GetAnnotations(), s))
+		acc.SetAnnotations(stampAnnotations(acc.GetAnnotations(), s, false))
+		// A bare Pod is its own template; the library version stays on it.
+		inTemplate := obj.GetObjectKind().GroupVersionKind().GroupKind() != schema.GroupKind{Kind: "Pod"}
 		err := editPodTemplates(obj, func(pt podTemplate) error {
-			pt.meta.Annotations = stampAnnotations(pt.meta.Annotations, s)
+			pt.meta.Annotations = stampAnnotations(pt.meta.Annotations, s, inTemplate)
 			for _, c := range pt.containers() {
 				c.Env = stampEnv(c.Env, s)
 			}
@@ -168,13 +209,32 @@ func StampObjects(objs []runtime.Object, s Stamp) error {
 	return nil
 }
 
-func stampAnnotations(ann map[string]string, s Stamp) map[string]string {
+// runsImage reports whether a container's image reference is the stamped
+// image: the same repository, and the same tag or the same digest.
+func runsImage(container, image, digest string) bool {
+	if container == image {
+		return true
+	}
+	c, err1 := ParseImage(container)
+	want, err2 := ParseImage(image)
+	if err1 != nil || err2 != nil || c.Name() != want.Name() {
+		return false
+	}
+	if want.Digest == "" {
+		want.Digest = digest
+	}
+	return (c.Digest != "" && c.Digest == want.Digest) || (c.Tag != "" && c.Tag == want.Tag && (c.Digest == "" || want.Digest == ""))
+}
+
+// stampAnnotations writes s's annotations into ann; inTemplate leaves out
+// (and removes) the fields that do not belong in a pod template.
+func stampAnnotations(ann map[string]string, s Stamp, inTemplate bool) map[string]string {
 	out := make(map[string]string, len(ann)+len(stampFields))
 	for k, v := range ann {
 		out[k] = v
 	}
 	for _, f := range stampFields {
-		if v := *f.get(&s); v != "" {
+		if v := *f.get(&s); v != "" && (f.template() || !inTemplate) {
 			out[f.annotation] = v
 		} else {
 			delete(out, f.annotation)
@@ -203,7 +263,7 @@ func checkEnvClash(obj runtime.Object, pt podTemplate) error {
 	for _, c := range pt.containers() {
 		for _, e := range c.Env {
 			for _, f := range stampFields {
-				if e.Name == f.env && !isStampEnv(e, f) {
+				if f.template() && e.Name == f.env && !isStampEnv(e, f) {
 					return fmt.Errorf("%s: container %q sets %s itself; remove it, the stamp provides it from annotation %s",
 						describe(obj), c.Name, f.env, f.annotation)
 				}
@@ -230,7 +290,7 @@ func stampEnv(env []corev1.EnvVar, s Stamp) []corev1.EnvVar {
 		out = append(out, e)
 	}
 	for _, f := range stampFields {
-		if *f.get(&s) != "" && !present[f.env] {
+		if f.template() && *f.get(&s) != "" && !present[f.env] {
 			out = append(out, stampEnvVar(f))
 		}
 	}
@@ -242,7 +302,7 @@ func stampEnv(env []corev1.EnvVar, s Stamp) []corev1.EnvVar {
 
 func stampFieldByEnv(name string) (stampField, bool) {
 	for _, f := range stampFields {
-		if f.env == name {
+		if f.template() && f.env == name {
 			return f, true
 		}
 	}
@@ -251,17 +311,20 @@ func stampFieldByEnv(name string) (stampField, bool) {
 
 // ReadStamp returns the stamp recorded on obj. For workloads it reads the
 // pod template, which is what the running pods (and a ReplicaSet kept for
-// rollback) carry; for other objects, their own annotations. An object
-// without any pydeploy.io stamp annotation gives [ErrNoStamp].
+// rollback) carry, and the library version from the object's own metadata;
+// for other objects, their own annotations. An object without any
+// pydeploy.io stamp annotation gives [ErrNoStamp]; a nil or malformed
+// object gives an error, never a panic.
 func ReadStamp(obj runtime.Object) (Stamp, error) {
-	if obj == nil {
+	if isNil(obj) {
 		return Stamp{}, fmt.Errorf("object is nil")
 	}
 	acc, err := meta.Accessor(obj)
 	if err != nil {
 		return Stamp{}, fmt.Errorf("%s: %w", describe(obj), err)
 	}
-	ann := acc.GetAnnotations()
+	own := acc.GetAnnotations()
+	ann := own
 	err = readPodTemplates(obj, func(pt podTemplate) error {
 		ann = pt.meta.Annotations
 		return nil
@@ -272,7 +335,11 @@ func ReadStamp(obj runtime.Object) (Stamp, error) {
 	var s Stamp
 	found := false
 	for _, f := range stampFields {
-		if v, ok := ann[f.annotation]; ok {
+		from := ann
+		if !f.template() {
+			from = own
+		}
+		if v, ok := from[f.annotation]; ok {
 			*f.get(&s) = v
 			found = true
 		}
@@ -281,4 +348,37 @@ func ReadStamp(obj runtime.Object) (Stamp, error) {
 		return Stamp{}, fmt.Errorf("%s: %w", describe(obj), ErrNoStamp)
 	}
 	return s, nil
+}
+
+// writableMetadata makes sure annotations can be set on obj: an
+// unstructured object whose metadata is null gets an empty one, and one
+// whose metadata is not an object is an error (unstructured's setters
+// would silently drop the stamp).
+func writableMetadata(obj runtime.Object) error {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return nil
+	}
+	switch md := u.Object["metadata"].(type) {
+	case map[string]any:
+		if a, ok := md["annotations"]; ok && a != nil {
+			if _, ok := a.(map[string]any); !ok {
+				return fmt.Errorf("%s: metadata.annotations is a %T, expected an object", describe(obj), a)
+			}
+		}
+	case nil:
+		u.Object["metadata"] = map[string]any{}
+	default:
+		return fmt.Errorf("%s: metadata is a %T, expected an object", describe(obj), md)
+	}
+	return nil
+}
+
+// isNil reports whether obj is nil or a nil pointer in an interface.
+func isNil(obj runtime.Object) bool {
+	if obj == nil {
+		return true
+	}
+	v := reflect.ValueOf(obj)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

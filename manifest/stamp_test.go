@@ -50,11 +50,11 @@ func TestStampReplacesAndRemoves(t *testing.T) {
 	d := objs[0].(*appsv1.Deployment)
 	assert.DeepEqual(t, d.Annotations, map[string]string{AnnotationGitSHA: "aaaaaaa", AnnotationVersion: "v0.4.0"})
 	env := d.Spec.Template.Spec.Containers[0].Env
-	assert.Equal(t, len(env), 3)
+	assert.Equal(t, len(env), 2)
 	assert.Equal(t, env[0].Name, "PYTHONUNBUFFERED") // user variables keep their place
 	assert.DeepEqual(t, env[1], corev1.EnvVar{Name: "PYDEPLOY_GIT_SHA", ValueFrom: &corev1.EnvVarSource{
 		FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.annotations['pydeploy.io/git-sha']"}}})
-	assert.Equal(t, env[2].Name, "PYDEPLOY_VERSION")
+	assert.DeepEqual(t, d.Spec.Template.Annotations, map[string]string{AnnotationGitSHA: "aaaaaaa"})
 }
 
 func TestStampWorkloadKinds(t *testing.T) {
@@ -75,11 +75,12 @@ func TestStampWorkloadKinds(t *testing.T) {
 	cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: metav1.ObjectMeta{Name: "cfg"}}
 	objs := []runtime.Object{cron, pod, u, cm}
 	s := testStamp()
+	s.Image = "ghcr.io/acme/api:2"
 	assert.NilError(t, StampObjects(objs, s))
 
 	assert.Equal(t, cron.Spec.JobTemplate.Spec.Template.Annotations[AnnotationGitSHA], s.GitSHA)
-	assert.Equal(t, len(cron.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Env), 5)
-	assert.Equal(t, len(pod.Spec.InitContainers[0].Env), 5)
+	assert.Equal(t, len(cron.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Env), 4)
+	assert.Equal(t, len(pod.Spec.InitContainers[0].Env), 4)
 	assert.Equal(t, pod.Annotations[AnnotationLockHash], s.LockHash)
 	assert.Equal(t, cm.Annotations[AnnotationImageDigest], s.ImageDigest)
 	for _, obj := range objs {
@@ -141,4 +142,72 @@ func TestStampDefaultsLibraryVersion(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Equal(t, got.Version, LibraryVersion())
 	assert.Assert(t, got.Version != "")
+}
+
+// Upgrading the library alone changes no pod template, so it rolls no pod:
+// the version is on the objects' own metadata only.
+func TestStampLibraryUpgradeRollsNothing(t *testing.T) {
+	before := service("web", "shop", "ghcr.io/acme/web:1.0@"+testDigest)
+	after := service("web", "shop", "ghcr.io/acme/web:1.0@"+testDigest)
+	old, upgraded := testStamp(), testStamp()
+	old.Version, upgraded.Version = "v0.3.0", "v0.9.1"
+	assert.NilError(t, StampObjects(before, old))
+	assert.NilError(t, StampObjects(after, upgraded))
+	b, a := before[0].(*appsv1.Deployment), after[0].(*appsv1.Deployment)
+	assert.DeepEqual(t, a.Spec.Template, b.Spec.Template)
+	assert.Equal(t, a.Annotations[AnnotationVersion], "v0.9.1")
+	_, inTemplate := a.Spec.Template.Annotations[AnnotationVersion]
+	assert.Assert(t, !inTemplate)
+	got, err := ReadStamp(a)
+	assert.NilError(t, err)
+	assert.DeepEqual(t, got, upgraded)
+}
+
+// A stamp naming an image no container runs is refused, naming what runs.
+func TestStampImageMustBeRun(t *testing.T) {
+	objs := service("orders-api", "shop", "ghcr.io/acme/orders-api:1.4.2")
+	before, err := RenderBytes(objs...)
+	assert.NilError(t, err)
+	err = StampObjects(objs, Stamp{Image: "something-else:9.9.9"})
+	assert.Error(t, err, `stamp image "something-else:9.9.9" is run by no container: Deployment "shop/orders-api" container "app" runs "ghcr.io/acme/orders-api:1.4.2"; stamp the image the objects deploy`)
+	after, err := RenderBytes(objs...)
+	assert.NilError(t, err)
+	assert.Equal(t, string(after), string(before))
+
+	for _, tc := range []struct {
+		container, image, digest string
+		runs                     bool
+	}{
+		{"ghcr.io/acme/orders-api:1.4.2", "ghcr.io/acme/orders-api:1.4.2", "", true},
+		{"ghcr.io/acme/orders-api:1.4.2@" + testDigest, "ghcr.io/acme/orders-api:1.4.2", "", true},
+		{"ghcr.io/acme/orders-api@" + testDigest, "ghcr.io/acme/orders-api:1.4.2", testDigest, true},
+		{"ghcr.io/acme/orders-api:1.4.2", "ghcr.io/acme/orders-api@" + testDigest, "", false}, // the tag's digest is unknown
+		{"ghcr.io/acme/orders-api:1.4.2", "ghcr.io/acme/orders-api:1.4.3", "", false},
+		{"ghcr.io/acme/orders-api:1.4.2", "ghcr.io/other/orders-api:1.4.2", "", false},
+	} {
+		err := StampObjects(service("orders-api", "shop", tc.container), Stamp{Image: tc.image, ImageDigest: tc.digest})
+		if tc.runs {
+			assert.NilError(t, err, "%+v", tc)
+		} else {
+			assert.ErrorContains(t, err, "is run by no container", "%+v", tc)
+		}
+	}
+	// Objects without pod templates cannot contradict the image.
+	cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: metav1.ObjectMeta{Name: "cfg"}}
+	assert.NilError(t, StampObjects([]runtime.Object{cm}, Stamp{Image: "something-else:9.9.9"}))
+}
+
+func TestReadStampNilAndPartial(t *testing.T) {
+	var d *appsv1.Deployment
+	_, err := ReadStamp(d)
+	assert.Error(t, err, "object is nil")
+	_, err = ReadStamp(nil)
+	assert.Error(t, err, "object is nil")
+	assert.Error(t, StampObjects([]runtime.Object{d}, Stamp{GitSHA: "abcdef0"}), "object 1 is nil")
+	var cron *batchv1.CronJob
+	_, err = ReadStamp(cron)
+	assert.Error(t, err, "object is nil")
+	empty := &appsv1.Deployment{}
+	_, err = ReadStamp(empty)
+	assert.Assert(t, errors.Is(err, ErrNoStamp))
 }

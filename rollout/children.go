@@ -21,6 +21,7 @@ var (
 	podGVK           = corev1.SchemeGroupVersion.WithKind("Pod")
 	eventGVK         = corev1.SchemeGroupVersion.WithKind("Event")
 	endpointSliceGVK = discoveryv1.SchemeGroupVersion.WithKind("EndpointSlice")
+	revisionGVK      = appsv1.SchemeGroupVersion.WithKind("ControllerRevision")
 )
 
 // kinds is a set of child kinds.
@@ -31,6 +32,7 @@ const (
 	kidPods
 	kidEvents
 	kidSlices
+	kidRevisions
 )
 
 // childKinds says which children status needs to judge an object of gk
@@ -39,7 +41,9 @@ func childKinds(gk schema.GroupKind) kinds {
 	switch gk {
 	case schema.GroupKind{Group: "apps", Kind: "Deployment"}, schema.GroupKind{Group: "extensions", Kind: "Deployment"}:
 		return kidReplicaSets | kidPods | kidEvents
-	case schema.GroupKind{Group: "apps", Kind: "StatefulSet"}, schema.GroupKind{Group: "apps", Kind: "DaemonSet"},
+	case schema.GroupKind{Group: "apps", Kind: "DaemonSet"}:
+		return kidPods | kidEvents | kidRevisions
+	case schema.GroupKind{Group: "apps", Kind: "StatefulSet"},
 		schema.GroupKind{Group: "apps", Kind: "ReplicaSet"}, schema.GroupKind{Group: "batch", Kind: "Job"}:
 		return kidPods | kidEvents
 	case schema.GroupKind{Kind: "Pod"}:
@@ -55,7 +59,7 @@ func (k kinds) scopes(ns string) []Scope {
 	for _, c := range []struct {
 		kid kinds
 		gvk schema.GroupVersionKind
-	}{{kidReplicaSets, replicaSetGVK}, {kidPods, podGVK}, {kidEvents, eventGVK}, {kidSlices, endpointSliceGVK}} {
+	}{{kidReplicaSets, replicaSetGVK}, {kidPods, podGVK}, {kidEvents, eventGVK}, {kidSlices, endpointSliceGVK}, {kidRevisions, revisionGVK}} {
 		if k&c.kid != 0 {
 			out = append(out, Scope{GVK: c.gvk, Namespace: ns})
 		}
@@ -74,6 +78,8 @@ func kindOf(gvk schema.GroupVersionKind) kinds {
 		return kidEvents
 	case endpointSliceGVK:
 		return kidSlices
+	case revisionGVK:
+		return kidRevisions
 	}
 	return 0
 }
@@ -91,6 +97,7 @@ type nsChildren struct {
 	pods   map[string]*corev1.Pod
 	events map[string]*corev1.Event
 	slices map[string]*discoveryv1.EndpointSlice
+	revs   map[string]*appsv1.ControllerRevision
 	snap   *status.Children
 }
 
@@ -100,6 +107,7 @@ func newNSChildren() *nsChildren {
 		pods:   map[string]*corev1.Pod{},
 		events: map[string]*corev1.Event{},
 		slices: map[string]*discoveryv1.EndpointSlice{},
+		revs:   map[string]*appsv1.ControllerRevision{},
 	}
 }
 
@@ -113,7 +121,21 @@ func (c *nsChildren) update(kid kinds, name string, u *unstructured.Unstructured
 	case kidPods:
 		return updateMap(c.pods, name, u, c.podOwners)
 	case kidEvents:
+		if u != nil && !evidence(u) {
+			// A Normal event nothing judges: forget it, wake no one.
+			if _, had := c.events[name]; !had {
+				return nil
+			}
+			u = nil
+		}
 		return updateMap(c.events, name, u, c.eventOwners)
+	case kidRevisions:
+		return updateMap(c.revs, name, u, func(r *appsv1.ControllerRevision) []owner {
+			if o, ok := controller(r); ok {
+				return []owner{o}
+			}
+			return nil
+		})
 	case kidSlices:
 		return updateMap(c.slices, name, u, func(s *discoveryv1.EndpointSlice) []owner {
 			if svc := s.Labels[discoveryv1.LabelServiceName]; svc != "" {
@@ -197,6 +219,21 @@ func (c *nsChildren) eventOwners(e *corev1.Event) []owner {
 	return []owner{{Kind: io.Kind, Name: io.Name}}
 }
 
+// evidenceReasons are the Normal events status judges by: an autoscaler
+// announcing (or refusing) capacity for an unschedulable pod.
+var evidenceReasons = map[string]bool{"TriggeredScaleUp": true, "NotTriggerScaleUp": true, "FailedScaleUp": true, "Nominated": true}
+
+// evidence reports whether an event is one status looks at: every Warning
+// event, and the Normal events of evidenceReasons.
+func evidence(u *unstructured.Unstructured) bool {
+	typ, _, _ := unstructured.NestedString(u.Object, "type")
+	if typ != corev1.EventTypeNormal {
+		return true
+	}
+	reason, _, _ := unstructured.NestedString(u.Object, "reason")
+	return evidenceReasons[reason]
+}
+
 // snapshot returns the namespace's children as status wants them, sorted
 // by name so that the same cache gives the same verdict.
 func (c *nsChildren) snapshot() *status.Children {
@@ -204,10 +241,11 @@ func (c *nsChildren) snapshot() *status.Children {
 		return c.snap
 	}
 	s := &status.Children{
-		ReplicaSets:    values(c.rs),
-		Pods:           values(c.pods),
-		Events:         values(c.events),
-		EndpointSlices: values(c.slices),
+		ReplicaSets:         values(c.rs),
+		Pods:                values(c.pods),
+		Events:              values(c.events),
+		EndpointSlices:      values(c.slices),
+		ControllerRevisions: values(c.revs),
 	}
 	c.snap = s
 	return s

@@ -12,8 +12,12 @@
 //		LogLines: rollout.DefaultLogLines,
 //		Progress: func(e rollout.Event) { log.Print(e) },
 //	})
-//	var pf status.PodFailure
-//	if errors.As(err, &pf) { ... } // the failing pod, container, reason, events, logs
+//	switch rollout.ClassOf(err) {
+//	case rollout.Succeeded:
+//	case rollout.PodFailure: // Problems(err)[0].Pods: pod, container, reason, events, logs
+//	case rollout.Timeout, rollout.Stalled:
+//	...
+//	}
 //
 // # Layers
 //
@@ -38,11 +42,8 @@
 //     with Options.KeepGoing, when every object is done), at Options.Timeout
 //     (one deadline for the whole set), when an object stalls for
 //     Options.StallTimeout, or when the context ends.
-//   - Errors are typed for errors.As: *FailedError (wrapping
-//     *status.Failure and each status.PodFailure, with the log tail when
-//     Options.LogLines allows), *ProgressDeadlineError, *SupersededError,
-//     *PausedError, *DeletedError, *StalledError, *TimeoutError and
-//     *CanceledError; failures seen together are joined with errors.Join.
+//   - Every error has a Class (see below); failures seen together are
+//     joined with errors.Join.
 //
 // Each object's metadata.generation, as Apply returned it, is the write
 // the wait is for: a cached read older than it, or a status whose
@@ -51,6 +52,46 @@
 // template, its revision identifies our rollout, and a newer revision
 // (someone else's write) ends the wait with *SupersededError instead of
 // reporting their rollout as ours.
+//
+// # Errors: one contract
+//
+// A CI helper needs one switch: ClassOf(err) returns Succeeded, InvalidInput,
+// Forbidden, APIError, ApplyFailed (from manifest.Apply), PodFailure,
+// ObjectFailed, ProgressDeadline, Superseded, Paused, Deleted, Stalled,
+// Timeout, Canceled or Other. When several objects failed together (or
+// Options.KeepGoing collected them), the class of highest precedence wins,
+// in that order: problems with the input, the permissions and the API
+// first, then verdicts backed by evidence about the release, then
+// deadlines, someone else's action, running out of time, cancellation.
+// Problems(err) returns each problem as plain data in the same order —
+// class, object, reason, message and the pod evidence (pod, container,
+// kubelet reason, restarts, last termination, Warning events, log lines) —
+// so nothing has to walk an error tree.
+//
+// The typed errors remain for errors.As: *FailedError (and, for the
+// deadline, superseded and paused classes, *ProgressDeadlineError,
+// *SupersededError and *PausedError around it), *DeletedError,
+// *StalledError, *TimeoutError, *CanceledError, *ForbiddenError,
+// *WatchError and *InputError; each has a Class method.
+//
+// Forbidden: if the credentials may not list the kinds waited for, Wait
+// fails at once with *ForbiddenError naming the resource. If they may not
+// list a child kind that only feeds evidence (Pods, Events, ReplicaSets,
+// EndpointSlices, ControllerRevisions), the wait goes on without it: a
+// Warning event and Report.Warnings say so, and the objects that need it
+// are judged from their own status, as kubectl does. A list or watch
+// refused after the caches filled (an RBAC binding removed mid-wait, seen
+// when the reflector re-lists or re-watches) ends the wait at once with
+// *ForbiddenError: a frozen cache would otherwise wait silently until the
+// timeout.
+//
+// Migrating from earlier versions: status.Failure no longer unwraps to its
+// pods, so errors.As(err, &status.PodFailure{}) finds nothing; read
+// Problems(err)[i].Pods or FailedError.Pods instead. Branch on ClassOf
+// instead of a chain of errors.As calls, whose order mattered (the
+// deadline, superseded and paused wrappers also matched *FailedError).
+// Invalid input is *InputError (listing every problem), and source
+// failures are *ForbiddenError or *WatchError rather than wrapped strings.
 //
 // # Compared with
 //
@@ -80,8 +121,5 @@
 // controller copies a Deployment's annotations onto its ReplicaSets, the
 // pydeploy.io/* stamp comes back with the template: the rolled-back
 // revision is the exact earlier environment (git SHA, image, lock hash).
-// The patch is recorded under the field manager UndoFieldManager, so the
-// next release applied with manifest.Apply must set Force to take those
-// fields back. Undo returns the patched Deployment, whose generation Wait
-// gates on.
+// Undo returns the patched Deployment, whose generation Wait gates on.
 package rollout

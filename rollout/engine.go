@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -63,6 +64,8 @@ type engine struct {
 
 	finished    int
 	failures    []error
+	degraded    map[string]kinds
+	warnings    []string
 	lastEmit    time.Time
 	lastRecheck time.Time
 }
@@ -77,15 +80,16 @@ func newEngine(objs []*unstructured.Unstructured, opts Options) (*engine, error)
 		byNS:     map[string][]*tracked{},
 		children: map[string]*nsChildren{},
 		dirty:    map[*tracked]bool{},
+		degraded: map[string]kinds{},
 	}
 	if len(objs) == 0 {
-		return nil, errors.New("rollout: no objects to wait for")
+		return nil, &InputError{Problems: []string{"no objects to wait for"}}
 	}
-	var errs []error
+	var problems []string
 	for i, u := range objs {
-		t, err := trackedOf(i, u)
-		if err != nil {
-			errs = append(errs, err)
+		t, problem := trackedOf(i, u)
+		if problem != "" {
+			problems = append(problems, problem)
 			continue
 		}
 		if prev, ok := e.byKey[t.key]; ok {
@@ -102,27 +106,28 @@ func newEngine(objs []*unstructured.Unstructured, opts Options) (*engine, error)
 			e.children[t.key.Namespace] = newNSChildren()
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if len(problems) > 0 {
+		return nil, &InputError{Problems: problems}
 	}
 	return e, nil
 }
 
-func trackedOf(i int, u *unstructured.Unstructured) (*tracked, error) {
+// trackedOf indexes one input object, or says what is wrong with it.
+func trackedOf(i int, u *unstructured.Unstructured) (*tracked, string) {
 	if u == nil {
-		return nil, fmt.Errorf("rollout: object %d is nil", i)
+		return nil, fmt.Sprintf("object %d is nil", i)
 	}
 	gvk := u.GroupVersionKind()
 	if gvk.Kind == "" || gvk.Version == "" {
-		return nil, fmt.Errorf("rollout: object %d (%q) has no apiVersion or kind; expected an object as Apply returns it, found apiVersion %q kind %q",
+		return nil, fmt.Sprintf("object %d (%q) has no apiVersion or kind; expected an object as Apply returns it, found apiVersion %q kind %q",
 			i, u.GetName(), u.GetAPIVersion(), u.GetKind())
 	}
 	if u.GetName() == "" {
-		return nil, fmt.Errorf("rollout: object %d (%s) has no metadata.name", i, gvk.Kind)
+		return nil, fmt.Sprintf("object %d (%s) has no metadata.name", i, gvk.Kind)
 	}
 	key := Key{GVK: gvk, Namespace: u.GetNamespace(), Name: u.GetName()}
 	ref := status.Object{GroupKind: gvk.GroupKind(), Namespace: key.Namespace, Name: key.Name}
-	return &tracked{key: key, ref: ref, minGen: generation(u), kids: childKinds(gvk.GroupKind())}, nil
+	return &tracked{key: key, ref: ref, minGen: generation(u), kids: childKinds(gvk.GroupKind())}, ""
 }
 
 // generation reads metadata.generation leniently: objects decoded with
@@ -173,7 +178,7 @@ func (e *engine) run(ctx context.Context, src Source) (*Report, error) {
 		// Filling the caches counts against the deadline too.
 		openCtx, cancelOpen = context.WithTimeout(ctx, e.opts.Timeout)
 	}
-	sess, err := src.Open(openCtx, e.scopes(), e.clk)
+	sess, err := e.open(openCtx, src)
 	cancelOpen()
 	if err != nil {
 		switch {
@@ -182,7 +187,7 @@ func (e *engine) run(ctx context.Context, src Source) (*Report, error) {
 		case errors.Is(openCtx.Err(), context.DeadlineExceeded):
 			return e.finish(&TimeoutError{Timeout: e.opts.Timeout, Elapsed: e.clk.Since(e.start), Pending: e.pending(), cause: err})
 		}
-		return e.finish(fmt.Errorf("rollout: %w", err))
+		return e.finish(typedSourceError(err))
 	}
 	e.sess = sess
 	defer sess.Close()
@@ -215,8 +220,7 @@ func (e *engine) run(ctx context.Context, src Source) (*Report, error) {
 			if ctx.Err() != nil {
 				return e.finish(e.contextError(ctx))
 			}
-			return e.finish(fmt.Errorf("rollout: watching %d %s: %w", len(e.objs)-e.finished,
-				plural(len(e.objs)-e.finished, "object", "objects"), err))
+			return e.finish(typedSourceError(err))
 		}
 		for _, k := range keys {
 			e.changed(k)
@@ -233,10 +237,66 @@ func (e *engine) run(ctx context.Context, src Source) (*Report, error) {
 	}
 }
 
+// open opens the session. A child kind the credentials may not list (Pods,
+// Events, ReplicaSets, ...) does not end the wait: the wait goes on
+// without it, judging the objects that need it from their own status (as
+// kubectl does), and says so with a Warning event. The kinds waited for
+// themselves are required.
+func (e *engine) open(ctx context.Context, src Source) (Session, error) {
+	scopes := e.scopes()
+	for {
+		sess, err := src.Open(ctx, scopes, e.clk)
+		var fe *ForbiddenError
+		if err == nil || !errors.As(err, &fe) || !e.optional(fe.Scope) {
+			return sess, err
+		}
+		e.degrade(fe)
+		scopes = slices.DeleteFunc(scopes, func(s Scope) bool { return s == fe.Scope })
+	}
+}
+
+// optional reports whether a scope only feeds evidence: a child kind that
+// no waited object is of.
+func (e *engine) optional(sc Scope) bool {
+	if kindOf(sc.GVK) == 0 {
+		return false
+	}
+	for _, t := range e.objs {
+		if t.key.Scope() == sc {
+			return false
+		}
+	}
+	return true
+}
+
+// degrade records a child kind the wait goes on without.
+func (e *engine) degrade(fe *ForbiddenError) {
+	kid := kindOf(fe.Scope.GVK)
+	e.degraded[fe.Scope.Namespace] |= kid
+	what := "judging the objects that need them from their own status, as kubectl does"
+	if kid == kidEvents {
+		what = "pod failures are still detected, but without events as evidence, and failing readiness probes are not"
+	}
+	msg := fmt.Sprintf("not allowed to list and watch %s; going on without them: %s", fe.Scope, what)
+	e.warnings = append(e.warnings, msg)
+	e.send(Event{Type: Warning, Time: e.clk.Now(), Message: msg, Err: fe})
+}
+
+// typedSourceError gives an error of the Source its class: the cluster
+// source already returns *ForbiddenError and *WatchError; anything else
+// (a scripted Source's error) is a *WatchError.
+func typedSourceError(err error) error {
+	var c classed
+	if errors.As(err, &c) {
+		return err
+	}
+	return &WatchError{Err: err}
+}
+
 // loadChildren fills the children caches from the session's initial lists.
 func (e *engine) loadChildren() {
 	for ns, c := range e.children {
-		for _, sc := range (kidReplicaSets | kidPods | kidEvents | kidSlices).scopes(ns) {
+		for _, sc := range (kidReplicaSets | kidPods | kidEvents | kidSlices | kidRevisions).scopes(ns) {
 			kid := kindOf(sc.GVK)
 			for _, u := range e.sess.List(sc) {
 				c.update(kid, u.GetName(), u)
@@ -369,7 +429,9 @@ func (e *engine) judge(t *tracked, now time.Time) status.Result {
 	opts.MinGeneration = t.minGen
 	opts.Revision = t.rev
 	var kids *status.Children
-	if t.kids != 0 {
+	if t.kids != 0 && e.degraded[t.key.Namespace]&t.kids&^kidEvents == 0 {
+		// Without a child kind it needs (other than events) the object is
+		// judged alone: an empty list would read as "listed, none found".
 		kids = e.children[t.key.Namespace].snapshot()
 	}
 	r := status.Evaluate(status.Observation{Object: u, Children: kids}, opts)
@@ -474,7 +536,7 @@ func (e *engine) contextError(ctx context.Context) error {
 // finish builds the report and emits the last event.
 func (e *engine) finish(err error) (*Report, error) {
 	now := e.clk.Now()
-	rep := &Report{Elapsed: now.Sub(e.start)}
+	rep := &Report{Elapsed: now.Sub(e.start), Warnings: e.warnings}
 	for _, t := range e.objs {
 		o := ObjectReport{Result: t.res, Err: t.err}
 		if !t.judged {

@@ -10,10 +10,10 @@ import (
 
 // FailedError reports an object that cannot reach its desired state: a
 // failing pod of its new ReplicaSet, a ReplicaFailure, a failed Job, ...
-// The Reason says which; Pods carry the evidence. errors.As reaches the
-// underlying *status.Failure and each status.PodFailure through it.
-// Failures with a reason of their own are wrapped once more, in
-// *ProgressDeadlineError, *SupersededError or *PausedError.
+// Class and Reason say which; Pods carry the evidence as plain data.
+// Failures with a class of their own (ProgressDeadline, Superseded,
+// Paused) are also wrapped in *ProgressDeadlineError, *SupersededError or
+// *PausedError for callers that branch with errors.As.
 type FailedError struct {
 	Object  status.Object
 	Reason  status.Reason
@@ -35,9 +35,38 @@ func (e *FailedError) Error() string {
 	return e.failure().Error()
 }
 
-// Unwrap returns the *status.Failure, through which errors.As also finds
-// each status.PodFailure.
+// Unwrap returns the *status.Failure the object's Result turned into.
 func (e *FailedError) Unwrap() error { return e.failure() }
+
+// Class is PodFailure, ObjectFailed, ProgressDeadline, Superseded or
+// Paused, from the Reason.
+func (e *FailedError) Class() Class {
+	switch e.Reason {
+	case status.ProgressDeadlineExceeded:
+		return ProgressDeadline
+	case status.Superseded:
+		return Superseded
+	case status.Paused:
+		return Paused
+	case status.PodCrashLooping, status.ImagePullFailed, status.InvalidImageName, status.CreateContainerConfigError,
+		status.ContainerCannotRun, status.OOMKilled, status.Unschedulable, status.ReadinessFailing, status.PodFailed,
+		status.ReplicaFailure:
+		return PodFailure
+	}
+	if len(e.Pods) > 0 {
+		return PodFailure
+	}
+	return ObjectFailed
+}
+
+// problem is the Problem of err, a *FailedError or one of its wrappers,
+// whose class it takes.
+func (e *FailedError) problem(err classed) Problem {
+	if e == nil { // a wrapper built without its FailedError
+		return Problem{Class: err.Class(), Message: err.Class().String(), Err: err.(error)}
+	}
+	return Problem{Class: err.Class(), Object: e.Object, Reason: e.Reason, Message: e.Error(), Pods: e.Pods, Err: err.(error)}
+}
 
 // Details renders the whole evidence over several lines: the error, then
 // each failing pod's termination message, Warning events and log lines.
@@ -62,6 +91,9 @@ type ProgressDeadlineError struct{ *FailedError }
 // Unwrap returns the *FailedError.
 func (e *ProgressDeadlineError) Unwrap() error { return e.FailedError }
 
+// Class returns ProgressDeadline.
+func (e *ProgressDeadlineError) Class() Class { return ProgressDeadline }
+
 // SupersededError reports a Deployment whose rollout was replaced by a
 // newer one (another write changed its pod template) before ours finished.
 type SupersededError struct{ *FailedError }
@@ -69,12 +101,18 @@ type SupersededError struct{ *FailedError }
 // Unwrap returns the *FailedError.
 func (e *SupersededError) Unwrap() error { return e.FailedError }
 
+// Class returns Superseded.
+func (e *SupersededError) Class() Class { return Superseded }
+
 // PausedError reports a paused Deployment (or suspended Job) under the
 // default policy status.PausedFail.
 type PausedError struct{ *FailedError }
 
 // Unwrap returns the *FailedError.
 func (e *PausedError) Unwrap() error { return e.FailedError }
+
+// Class returns Paused.
+func (e *PausedError) Class() Class { return Paused }
 
 // Pending is the last status of an object that was not finished when a
 // wait ended.
@@ -116,6 +154,9 @@ func (e *TimeoutError) Error() string {
 // Unwrap returns the context's error when the context ended the wait.
 func (e *TimeoutError) Unwrap() error { return e.cause }
 
+// Class returns Timeout.
+func (e *TimeoutError) Class() Class { return Timeout }
+
 // CanceledError reports that the caller's context was cancelled before the
 // objects were finished. errors.Is(err, context.Canceled) holds.
 type CanceledError struct {
@@ -133,12 +174,18 @@ func (e *CanceledError) Error() string {
 // Unwrap returns the context's error.
 func (e *CanceledError) Unwrap() error { return e.cause }
 
+// Class returns Canceled.
+func (e *CanceledError) Class() Class { return Canceled }
+
 // StalledError reports an object whose status did not change for
 // Options.StallTimeout.
 type StalledError struct {
 	Pending
 	After time.Duration
 }
+
+// Class returns Stalled.
+func (e *StalledError) Class() Class { return Stalled }
 
 // Error names the object, the stall and its last status.
 func (e *StalledError) Error() string {
@@ -156,13 +203,18 @@ type DeletedError struct {
 // Error says what happened to the object.
 func (e *DeletedError) Error() string { return e.Message }
 
+// Class returns Deleted.
+func (e *DeletedError) Class() Class { return Deleted }
+
 func joinPending(ps []Pending) string {
 	parts := make([]string, len(ps))
 	for i, p := range ps {
 		parts[i] = p.String()
 	}
-	return strings.Join(parts, "; ")
+	return joinSemi(parts)
 }
+
+func joinSemi(parts []string) string { return strings.Join(parts, "; ") }
 
 // failedError turns a Failed result into the typed error callers branch on.
 func failedError(r status.Result, elapsed time.Duration) error {

@@ -42,7 +42,7 @@ func historyTemplate(n int) corev1.PodTemplateSpec {
 func historyDeployment(current int) *appsv1.Deployment {
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{
-			Name: "web", Namespace: "shop", UID: "dep-uid",
+			Name: "web", Namespace: "shop", UID: "dep-uid", ResourceVersion: "41",
 			Annotations: map[string]string{
 				RevisionAnnotation:        fmt.Sprint(current),
 				manifest.AnnotationGitSHA: fmt.Sprintf("%07d", current),

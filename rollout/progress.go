@@ -24,6 +24,9 @@ const (
 	// Finished: the wait is over; it is the last event, Err is what Wait
 	// returns and Report its report.
 	Finished
+	// Warning: the wait goes on with less evidence than it wanted (e.g. it
+	// may not list Pods); Message says what and Err why.
+	Warning
 )
 
 // String returns the name of the event type.
@@ -39,6 +42,8 @@ func (t EventType) String() string {
 		return "Failed"
 	case Finished:
 		return "Finished"
+	case Warning:
+		return "Warning"
 	}
 	return fmt.Sprintf("EventType(%d)", int(t))
 }
@@ -84,6 +89,8 @@ func (e Event) String() string {
 		if e.Err != nil {
 			return fmt.Sprintf("%v (%s)", e.Err, elapsed)
 		}
+	case Warning:
+		return fmt.Sprintf("warning: %s (%s)", e.Message, elapsed)
 	}
 	return fmt.Sprintf("%s (%s)", compact(e.Object, e.Message), elapsed)
 }
@@ -108,15 +115,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// emitter hands events to the callback and the channel of a Watch.
-type emitter struct {
-	fn func(Event)
-}
-
-func (em emitter) emit(e Event) {
-	if em.fn != nil {
-		em.fn(e)
-	}
 }

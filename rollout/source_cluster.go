@@ -16,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
@@ -95,14 +94,21 @@ func (s *clusterSource) Open(ctx context.Context, scopes []Scope, clk clock.Cloc
 			return nil, err
 		}
 		synced := inf.HasSynced
-		// Before the first complete list, an error the reflector would
-		// retry forever (no permission, unknown resource) ends the wait.
 		_ = inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
-			if !synced() {
-				err = fmt.Errorf("cannot list and watch %s: %w", sc, err)
-				if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) || apierrors.IsNotFound(err) {
-					stopSync(err)
+			if typed := watchFailure(sc, err); typed != nil {
+				if !synced() {
+					// Before the first complete list: no permission or no
+					// such resource ends the wait; the reflector would
+					// retry forever.
+					stopSync(typed)
+				} else {
+					// After it: a re-list or re-watch refused (RBAC revoked
+					// mid-wait, the CRD deleted) would leave the cache
+					// frozen and the wait silent until its timeout.
+					sess.fail(typed)
 				}
+			} else if !synced() {
+				err = fmt.Errorf("cannot list and watch %s: %w", sc, err)
 				lastErr.Store(&err)
 			}
 			cache.DefaultWatchErrorHandler(ctx, r, err)
@@ -136,28 +142,47 @@ func (s *clusterSource) Open(ctx context.Context, scopes []Scope, clk clock.Cloc
 func (s *clusterSource) informer(sc Scope) (cache.SharedIndexInformer, error) {
 	m, err := s.mapper.RESTMapping(sc.GVK.GroupKind(), sc.GVK.Version)
 	if err != nil {
-		return nil, fmt.Errorf("cannot watch %s: %w", sc, err)
+		if typed := watchFailure(sc, err); typed != nil {
+			return nil, typed
+		}
+		return nil, &WatchError{Scope: sc, Err: err}
 	}
 	ns := sc.Namespace
 	if m.Scope.Name() == meta.RESTScopeNameRoot {
 		ns = metav1.NamespaceAll
 	} else if ns == "" {
-		return nil, fmt.Errorf("cannot watch %s: the kind is namespaced and the object has no metadata.namespace; pass the objects Apply returned", sc)
+		return nil, &InputError{Problems: []string{fmt.Sprintf(
+			"%s is namespaced and the object has no metadata.namespace; pass the objects Apply returned", sc.GVK.Kind)}}
 	}
-	var tweak dynamicinformer.TweakListOptionsFunc
-	if sc.GVK == eventGVK {
-		tweak = func(o *metav1.ListOptions) {
-			o.FieldSelector = fields.OneTermEqualSelector("type", corev1.EventTypeWarning).String()
-		}
-	}
-	inf := dynamicinformer.NewFilteredDynamicInformer(s.dyn, m.Resource, ns, 0, cache.Indexers{}, tweak).Informer()
+	inf := dynamicinformer.NewFilteredDynamicInformer(s.dyn, m.Resource, ns, 0, cache.Indexers{}, nil).Informer()
+	events := sc.GVK == eventGVK
 	_ = inf.SetTransform(func(obj any) (any, error) {
-		if u, ok := obj.(*unstructured.Unstructured); ok {
-			u.SetManagedFields(nil)
+		u, ok := obj.(*unstructured.Unstructured)
+		if !ok {
+			return obj, nil
 		}
-		return obj, nil
+		u.SetManagedFields(nil)
+		if events && !evidence(u) {
+			// Normal events are watched for the few an autoscaler writes
+			// (field selectors cannot OR two reasons); the rest are cached
+			// as stubs so a busy namespace costs little memory.
+			return eventStub(u), nil
+		}
+		return u, nil
 	})
 	return inf, nil
+}
+
+// eventStub keeps only what identifies an event and says it is of no interest.
+func eventStub(u *unstructured.Unstructured) *unstructured.Unstructured {
+	stub := &unstructured.Unstructured{Object: map[string]any{"type": u.Object["type"], "reason": u.Object["reason"]}}
+	stub.SetAPIVersion(u.GetAPIVersion())
+	stub.SetKind(u.GetKind())
+	stub.SetName(u.GetName())
+	stub.SetNamespace(u.GetNamespace())
+	stub.SetUID(u.GetUID())
+	stub.SetResourceVersion(u.GetResourceVersion())
+	return stub
 }
 
 func (s *clusterSession) handler(sc Scope) cache.ResourceEventHandler {
@@ -176,6 +201,32 @@ func (s *clusterSession) handler(sc Scope) cache.ResourceEventHandler {
 		AddFunc:    push,
 		UpdateFunc: func(_, obj any) { push(obj) },
 		DeleteFunc: push,
+	}
+}
+
+// watchFailure types an error a list or watch will not recover from by
+// retrying: 401/403 as *ForbiddenError, 404 (the resource is not served)
+// as *WatchError; nil for anything the reflector should keep retrying.
+func watchFailure(sc Scope, err error) error {
+	switch {
+	case apierrors.IsForbidden(err), apierrors.IsUnauthorized(err):
+		return &ForbiddenError{Scope: sc, Err: err}
+	case apierrors.IsNotFound(err), meta.IsNoMatchError(err):
+		return &WatchError{Scope: sc, Err: err}
+	}
+	return nil
+}
+
+// fail makes the next Next return err, at once.
+func (s *clusterSession) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fatal == nil {
+		s.fatal = err
+	}
+	select {
+	case s.signal <- struct{}{}:
+	default:
 	}
 }
 
@@ -244,6 +295,12 @@ func (s *clusterSession) Next(ctx context.Context, wake time.Time) ([]Key, error
 		timeout = t.C()
 	}
 	for {
+		s.mu.Lock()
+		fatal := s.fatal
+		s.mu.Unlock()
+		if fatal != nil {
+			return nil, fatal
+		}
 		if keys := s.take(); len(keys) > 0 {
 			return keys, nil
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,13 +20,13 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/pydeploy/pydeploy/rollout"
 	"github.com/pydeploy/pydeploy/rollout/rollouttest"
-	"github.com/pydeploy/pydeploy/rollout/status"
 )
 
 var (
@@ -134,28 +135,91 @@ func TestClusterSource(t *testing.T) {
 	}
 }
 
+// The kind waited for itself may not be listed: the wait ends at once,
+// with the Forbidden class and the resource named.
 func TestClusterSourceForbidden(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	dyn := fakeDynamic()
-	dyn.PrependReactor("list", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
-		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("RBAC says no"))
+	dyn.PrependReactor("list", "deployments", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "apps", Resource: "deployments"}, "", errors.New("RBAC says no"))
 	})
 	w := rollout.NewWaiter(rollout.NewSource(dyn, nil, fakeMapper()), rollout.Options{Timeout: time.Minute})
 	_, err := w.Wait(context.Background(), []*unstructured.Unstructured{unstructuredOf(t, applied("web", 2))})
-	assert.ErrorContains(t, err, `rollout: cannot list and watch /v1, Kind=Pod in "shop"`)
+	assert.ErrorContains(t, err, `rollout: not allowed to list and watch apps/v1, Kind=Deployment in "shop"`)
 	assert.Check(t, apierrors.IsForbidden(err))
+	assert.Equal(t, rollout.ClassOf(err), rollout.Forbidden)
+	var fe *rollout.ForbiddenError
+	assert.Assert(t, errors.As(err, &fe))
+	assert.Equal(t, fe.Scope.GVK.Kind, "Deployment")
+}
+
+// Pods and Events may not be listed: the wait goes on without them, says
+// so with a Warning event, and judges the Deployment by its status.
+func TestClusterSourceForbiddenChildrenDegrade(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	done := dep{gen: 2, observed: 2, rev: "2", spec: 2, replicas: 2, updated: 2, available: 2}
+	dyn := fakeDynamic(unstructuredOf(t, done.yaml()))
+	for _, res := range []string{"pods", "events"} {
+		dyn.PrependReactor("list", res, func(k8stesting.Action) (bool, runtime.Object, error) {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: res}, "", errors.New("RBAC says no"))
+		})
+	}
+	var warnings []string
+	w := rollout.NewWaiter(rollout.NewSource(dyn, nil, fakeMapper()), rollout.Options{Timeout: time.Minute, Progress: func(e rollout.Event) {
+		if e.Type == rollout.Warning {
+			warnings = append(warnings, e.String())
+		}
+	}})
+	rep, err := w.Wait(context.Background(), []*unstructured.Unstructured{unstructuredOf(t, applied("web", 2))})
+	assert.NilError(t, err)
+	assert.Equal(t, len(warnings), 2, "%q", warnings)
+	assert.Check(t, is.Contains(warnings[0], `not allowed to list and watch /v1, Kind=`))
+	assert.Equal(t, len(rep.Warnings), 2)
+}
+
+// After the caches filled, a re-watch answered 403 (RBAC revoked mid-wait)
+// ends the wait at once, naming the resource, instead of a silent wait.
+func TestClusterSourceForbiddenAfterSync(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	rolling := dep{gen: 2, observed: 2, rev: "2", spec: 2, replicas: 2, updated: 1, available: 1}
+	dyn := fakeDynamic(unstructuredOf(t, rolling.yaml()))
+	var pods atomic.Int32
+	var first atomic.Pointer[watch.FakeWatcher]
+	dyn.PrependWatchReactor("pods", func(k8stesting.Action) (bool, watch.Interface, error) {
+		if pods.Add(1) == 1 {
+			w := watch.NewFake()
+			first.Store(w)
+			return true, w, nil
+		}
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("RBAC binding removed"))
+	})
+	var once bool
+	start := time.Now()
+	w := rollout.NewWaiter(rollout.NewSource(dyn, nil, fakeMapper()), rollout.Options{Timeout: time.Minute, Progress: func(e rollout.Event) {
+		if w := first.Load(); e.Type == rollout.Progress && !once && w != nil {
+			once = true
+			w.Stop() // the server closes the watch; the reflector re-watches
+		}
+	}})
+	_, err := w.Wait(context.Background(), []*unstructured.Unstructured{unstructuredOf(t, applied("web", 2))})
+	assert.Equal(t, rollout.ClassOf(err), rollout.Forbidden, "got %v", err)
+	assert.ErrorContains(t, err, `not allowed to list and watch /v1, Kind=Pod in "shop"`)
+	assert.ErrorContains(t, err, "RBAC binding removed")
+	assert.Check(t, time.Since(start) < 10*time.Second, "took %s", time.Since(start))
 }
 
 func TestClusterSourceUnknownKind(t *testing.T) {
 	w := rollout.NewWaiter(rollout.NewSource(fakeDynamic(), nil, fakeMapper()), rollout.Options{})
 	u := unstructuredOf(t, "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: shop}\n")
 	_, err := w.Wait(context.Background(), []*unstructured.Unstructured{u})
-	assert.ErrorContains(t, err, `rollout: cannot watch example.com/v1, Kind=Widget in "shop"`)
+	assert.ErrorContains(t, err, `rollout: cannot list and watch example.com/v1, Kind=Widget in "shop": no matches for kind "Widget"`)
+	assert.Equal(t, rollout.ClassOf(err), rollout.APIError)
 
 	u = unstructuredOf(t, applied("web", 2))
 	u.SetNamespace("")
 	_, err = w.Wait(context.Background(), []*unstructured.Unstructured{u})
-	assert.ErrorContains(t, err, "the kind is namespaced and the object has no metadata.namespace")
+	assert.ErrorContains(t, err, "Deployment is namespaced and the object has no metadata.namespace")
+	assert.Equal(t, rollout.ClassOf(err), rollout.InvalidInput)
 }
 
 // The failing container's log is read through the clientset, from the
@@ -169,9 +233,10 @@ func TestClusterSourceLogs(t *testing.T) {
 	cs := kubefake.NewClientset()
 	w := rollout.NewWaiter(rollout.NewSource(fakeDynamic(objs...), cs, fakeMapper()), rollout.Options{Timeout: time.Minute, LogLines: 3})
 	_, err := w.Wait(context.Background(), []*unstructured.Unstructured{unstructuredOf(t, applied("web", 2))})
-	var pf status.PodFailure
-	assert.Assert(t, errors.As(err, &pf), "got %v", err)
-	assert.DeepEqual(t, pf.Logs, []string{"fake logs"})
+	var fe *rollout.FailedError
+	assert.Assert(t, errors.As(err, &fe), "got %v", err)
+	assert.Assert(t, len(fe.Pods) > 0)
+	assert.DeepEqual(t, fe.Pods[0].Logs, []string{"fake logs"})
 	var logReads []string
 	for _, a := range cs.Actions() {
 		if a.GetSubresource() == "log" {

@@ -5,12 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
+
+	"github.com/pydeploy/pydeploy/manifest"
 )
 
 // ErrRollbackPaused is returned by Undo for a paused Deployment, with
@@ -33,21 +39,16 @@ func (e *RevisionNotFoundError) Error() string {
 	return fmt.Sprintf("unable to find specified revision %d in history", e.Revision)
 }
 
-// UndoFieldManager is the field manager Undo's patch is recorded under
-// unless UndoOptions.FieldManager says otherwise. The patch is an update,
-// not an apply, so the fields it sets belong to this manager afterwards:
-// the next manifest.Apply of a release that changes them reports a conflict
-// naming "pydeploy-undo" until it is applied with ApplyOptions.Force, which
-// is the deliberate step of superseding a rollback.
-const UndoFieldManager = "pydeploy-undo"
-
-// UndoOptions controls Undo. The zero value rolls back for real.
+// UndoOptions controls Undo. The zero value rolls back for real, as the
+// release's own field manager.
 type UndoOptions struct {
-	// DryRun sends the patch as a server-side dry run: admission and
+	// DryRun sends the rollback as a server-side dry run: admission and
 	// validation run, nothing is stored.
 	DryRun bool
-	// FieldManager records the patch in managedFields; empty means
-	// UndoFieldManager.
+	// FieldManager is the field manager the rollback is applied as: the
+	// one the releases are applied with, so that the next release owns
+	// every field it owned before and applies without Force. Empty means
+	// manifest.DefaultFieldManager ("pydeploy").
 	FieldManager string
 }
 
@@ -62,8 +63,12 @@ type UndoResult struct {
 	// Skipped reports that the Deployment already had that revision's
 	// template, so nothing was sent.
 	Skipped bool
-	// DryRun records that the patch was a dry run.
+	// DryRun records that the rollback was a dry run.
 	DryRun bool
+	// Replaced reports that fields other field managers owned kept the
+	// applied template from matching the revision, so the whole template
+	// was replaced with a patch, as kubectl does.
+	Replaced bool
 }
 
 // String is kubectl's summary line, such as "deployment.apps/web rolled back"
@@ -95,33 +100,63 @@ var undoSkippedAnnotations = map[string]bool{
 }
 
 // Undo rolls Deployment namespace/name back to revision toRevision, or to
-// the revision before the latest when toRevision is 0, with the algorithm of
-// `kubectl rollout undo`:
+// the revision before the latest when toRevision is 0, choosing the
+// revision as `kubectl rollout undo` does:
 //
 //   - a negative or unknown revision is a *RevisionNotFoundError, and no
 //     earlier revision at all is ErrNoHistory;
 //   - a paused Deployment is refused with ErrRollbackPaused;
 //   - when the Deployment's pod template already equals the revision's
 //     (ignoring the pod-template-hash label) nothing is sent and the result
-//     is Skipped;
-//   - otherwise one JSON patch replaces /spec/template with the
-//     ReplicaSet's template (without pod-template-hash) and
-//     /metadata/annotations with the ReplicaSet's annotations, keeping the
-//     Deployment's own last-applied-configuration, revision,
-//     revision-history, desired-replicas, max-replicas and rollbackTo.
+//     is Skipped.
+//
+// Unlike kubectl, which patches the template and replaces every annotation
+// under a field manager of its own, Undo applies the rollback with
+// server-side apply as the release's field manager (UndoOptions.FieldManager)
+// and with Force: the fields that manager owned (manifest.Apply's, read from
+// managedFields) with the ReplicaSet's pod template (without
+// pod-template-hash) in place of the current one, and the ReplicaSet's
+// pydeploy.io/* stamp and change-cause annotations in place of the
+// manager's own. So the next release applies without Force and without a
+// conflict, and annotations other writers own are left alone. The apply is
+// conditional on the resourceVersion Undo read, and recomputed from a fresh
+// read when the Deployment changed meanwhile (client-go's RetryOnConflict),
+// so a concurrent write is never overwritten by a stale copy.
+//
+// If fields another manager owns kept the template from matching the
+// revision (say a `kubectl set env` on the failed revision), Undo replaces
+// the whole template with a JSON patch, as kubectl does, also conditional on
+// the resourceVersion; those fields then belong to the release's manager
+// as an update, and UndoResult.Replaced says so.
 //
 // Because the deployment controller copies a Deployment's annotations to
 // the ReplicaSet it creates, and stamping puts the pydeploy.io/* stamp on
 // both the Deployment and its pod template, the restored revision carries
-// its original stamp: the exact image digest, git SHA and lock hash.
-//
-// The patch is recorded under UndoFieldManager; see there for what that
-// means for the next apply. Errors other than those above wrap the API error
-// and name the Deployment.
+// its original stamp: the exact image digest, git SHA and lock hash. Errors
+// other than those above wrap the API error and name the Deployment.
 func Undo(ctx context.Context, cs kubernetes.Interface, namespace, name string, toRevision int64, opts UndoOptions) (*UndoResult, error) {
 	if toRevision < 0 {
 		return nil, &RevisionNotFoundError{Revision: toRevision}
 	}
+	fm := opts.FieldManager
+	if fm == "" {
+		fm = manifest.DefaultFieldManager
+	}
+	var res *UndoResult
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var err error
+		res, err = undoOnce(ctx, cs, namespace, name, toRevision, fm, opts.DryRun)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// undoOnce reads the Deployment and its revisions and applies the rollback
+// conditional on what it read; a *StatusError Conflict means "read again".
+func undoOnce(ctx context.Context, cs kubernetes.Interface, namespace, name string, toRevision int64, fm string, dryRun bool) (*UndoResult, error) {
 	d, err := getDeployment(ctx, cs, namespace, name)
 	if err != nil {
 		return nil, err
@@ -135,7 +170,7 @@ func Undo(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 	if err != nil {
 		return nil, err
 	}
-	res := &UndoResult{Deployment: d, Revision: rev, DryRun: opts.DryRun}
+	res := &UndoResult{Deployment: d, Revision: rev, DryRun: dryRun}
 	if d.Spec.Paused {
 		return nil, fmt.Errorf("deployment %q in namespace %q: %w", name, namespace, ErrRollbackPaused)
 	}
@@ -143,23 +178,93 @@ func Undo(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 		res.Skipped = true
 		return res, nil
 	}
-	patch, err := undoPatch(d, rs)
+	wrap := func(err error) error {
+		return fmt.Errorf("restore revision %d of deployment %q in namespace %q: %w", n, name, namespace, err)
+	}
+	ac, err := undoApply(d, rs, fm)
 	if err != nil {
-		return nil, fmt.Errorf("restore revision %d of deployment %q in namespace %q: %w", n, name, namespace, err)
+		return nil, wrap(err)
 	}
-	po := metav1.PatchOptions{FieldManager: opts.FieldManager}
-	if po.FieldManager == "" {
-		po.FieldManager = UndoFieldManager
+	ao := metav1.ApplyOptions{FieldManager: fm, Force: true}
+	if dryRun {
+		ao.DryRun = []string{metav1.DryRunAll}
 	}
-	if opts.DryRun {
-		po.DryRun = []string{metav1.DryRunAll}
-	}
-	out, err := cs.AppsV1().Deployments(namespace).Patch(ctx, name, types.JSONPatchType, patch, po)
+	out, err := cs.AppsV1().Deployments(namespace).Apply(ctx, ac, ao)
 	if err != nil {
-		return nil, fmt.Errorf("restore revision %d of deployment %q in namespace %q: %w", n, name, namespace, err)
+		return nil, wrap(err)
+	}
+	if !templatesEqualIgnoringHash(&rs.Spec.Template, &out.Spec.Template) {
+		if out, err = replaceTemplate(ctx, cs, out, rs, fm, dryRun); err != nil {
+			return nil, wrap(err)
+		}
+		res.Replaced = true
 	}
 	res.Deployment = out
 	return res, nil
+}
+
+// undoApply is the apply configuration of the rollback: what fm owns of
+// d, with rs's template, fm's annotations replaced by rs's, and d's
+// resourceVersion as a precondition.
+func undoApply(d *appsv1.Deployment, rs *appsv1.ReplicaSet, fm string) (*appsv1ac.DeploymentApplyConfiguration, error) {
+	ac, err := appsv1ac.ExtractDeployment(d, fm)
+	if err != nil {
+		return nil, fmt.Errorf("read the fields %q owns: %w", fm, err)
+	}
+	tmpl := rs.Spec.Template.DeepCopy()
+	delete(tmpl.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
+	var tac corev1ac.PodTemplateSpecApplyConfiguration
+	if err := convertJSON(tmpl, &tac); err != nil {
+		return nil, err
+	}
+	if ac.Spec == nil {
+		ac.Spec = appsv1ac.DeploymentSpec()
+	}
+	ac.Spec.Template = &tac
+	ann := map[string]string{}
+	for k := range ac.Annotations { // the manager's own annotations: dropped unless the revision has them
+		if v, ok := rs.Annotations[k]; ok && !undoSkippedAnnotations[k] {
+			ann[k] = v
+		}
+	}
+	for k, v := range rs.Annotations {
+		if strings.HasPrefix(k, manifest.AnnotationPrefix) || k == ChangeCauseAnnotation {
+			ann[k] = v
+		}
+	}
+	ac.Annotations = nil
+	if len(ann) > 0 {
+		ac.WithAnnotations(ann)
+	}
+	ac.WithResourceVersion(d.ResourceVersion)
+	return ac, nil
+}
+
+// replaceTemplate replaces the whole pod template with rs's, as kubectl's
+// rollback does, conditional on out's resourceVersion.
+func replaceTemplate(ctx context.Context, cs kubernetes.Interface, out *appsv1.Deployment, rs *appsv1.ReplicaSet, fm string, dryRun bool) (*appsv1.Deployment, error) {
+	tmpl := rs.Spec.Template.DeepCopy()
+	delete(tmpl.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
+	patch, err := json.Marshal([]map[string]any{
+		{"op": "test", "path": "/metadata/resourceVersion", "value": out.ResourceVersion},
+		{"op": "replace", "path": "/spec/template", "value": tmpl},
+	})
+	if err != nil {
+		return nil, err
+	}
+	po := metav1.PatchOptions{FieldManager: fm}
+	if dryRun {
+		po.DryRun = []string{metav1.DryRunAll}
+	}
+	return cs.AppsV1().Deployments(out.Namespace).Patch(ctx, out.Name, types.JSONPatchType, patch, po)
+}
+
+func convertJSON(in, out any) error {
+	data, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, out)
 }
 
 // undoTarget picks the ReplicaSet to roll back to, as kubectl's
@@ -195,27 +300,4 @@ func undoTarget(ctx context.Context, cs kubernetes.Interface, d *appsv1.Deployme
 		return nil, fmt.Errorf("deployment %q in namespace %q: %w", d.Name, d.Namespace, ErrNoHistory)
 	}
 	return previous, nil
-}
-
-// undoPatch is kubectl's rollback patch: the ReplicaSet's template without
-// pod-template-hash, and its annotations except the skipped ones, which
-// keep the Deployment's values.
-func undoPatch(d *appsv1.Deployment, rs *appsv1.ReplicaSet) ([]byte, error) {
-	tmpl := rs.Spec.Template.DeepCopy()
-	delete(tmpl.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
-	ann := map[string]string{}
-	for k := range undoSkippedAnnotations {
-		if v, ok := d.Annotations[k]; ok {
-			ann[k] = v
-		}
-	}
-	for k, v := range rs.Annotations {
-		if !undoSkippedAnnotations[k] {
-			ann[k] = v
-		}
-	}
-	return json.Marshal([]map[string]any{
-		{"op": "replace", "path": "/spec/template", "value": tmpl},
-		{"op": "replace", "path": "/metadata/annotations", "value": ann},
-	})
 }

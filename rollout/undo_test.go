@@ -64,16 +64,19 @@ func TestUndoRestoresTemplateAndAnnotations(t *testing.T) {
 			assert.NilError(t, err)
 			assert.DeepEqual(t, stored.Spec.Template, historyTemplate(tc.want))
 
+			// One server-side apply as the release's manager, forced, and
+			// conditional on the resourceVersion read.
 			ps := undoPatches(cs)
 			assert.Equal(t, len(ps), 1)
-			assert.Equal(t, ps[0].PatchType, types.JSONPatchType)
+			assert.Equal(t, ps[0].PatchType, types.ApplyPatchType)
 			assert.Assert(t, ps[0].PatchOptions.DryRun == nil)
-			assert.Equal(t, ps[0].PatchOptions.FieldManager, UndoFieldManager)
-			var ops []struct{ Op, Path string }
-			assert.NilError(t, json.Unmarshal(ps[0].Patch, &ops))
-			assert.DeepEqual(t, ops, []struct{ Op, Path string }{
-				{"replace", "/spec/template"}, {"replace", "/metadata/annotations"},
-			})
+			assert.Equal(t, ps[0].PatchOptions.FieldManager, manifest.DefaultFieldManager)
+			assert.Assert(t, ps[0].PatchOptions.Force != nil && *ps[0].PatchOptions.Force)
+			var sent struct {
+				Metadata struct{ ResourceVersion string }
+			}
+			assert.NilError(t, json.Unmarshal(ps[0].Patch, &sent))
+			assert.Assert(t, sent.Metadata.ResourceVersion != "")
 		})
 	}
 }
@@ -185,4 +188,30 @@ func TestUndoWrapsAPIErrors(t *testing.T) {
 		assert.ErrorContains(t, err, `restore revision 1 of deployment "web" in namespace "shop": `)
 		assert.Assert(t, apierrors.IsConflict(err))
 	})
+}
+
+// A write between Undo's read and its apply makes the apply conflict (it
+// carries the resourceVersion read); Undo reads again and succeeds.
+func TestUndoRetriesOnConflict(t *testing.T) {
+	t.Parallel()
+	cs := historyCluster(3)
+	var applies int
+	cs.PrependReactor("patch", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		applies++
+		if applies == 1 {
+			return true, nil, apierrors.NewConflict(schema.GroupResource{Group: "apps", Resource: "deployments"}, "web", errors.New("the object has been modified"))
+		}
+		return false, nil, nil
+	})
+	res, err := Undo(context.Background(), cs, "shop", "web", 0, UndoOptions{})
+	assert.NilError(t, err)
+	assert.Equal(t, applies, 2)
+	assert.Equal(t, res.Revision.Number, int64(2))
+	var gets int
+	for _, a := range cs.Actions() {
+		if a.GetVerb() == "get" && a.GetResource().Resource == "deployments" {
+			gets++
+		}
+	}
+	assert.Equal(t, gets, 2, "each attempt reads the Deployment afresh")
 }

@@ -49,6 +49,9 @@ type Report struct {
 	Objects []ObjectReport
 	// Elapsed is the duration of the whole wait.
 	Elapsed time.Duration
+	// Warnings says what the wait had to go without (a child kind the
+	// credentials may not list), as the Warning events did.
+	Warnings []string
 }
 
 // ObjectReport is the last status of one object.

@@ -165,8 +165,11 @@ lastTimestamp: "2026-01-01T00:00:01Z"
 `).
 		Logs("shop", "web-bbb-1", "app", "one", "two", "three")
 	_, _, err := run(t, s, rollout.Options{LogLines: 2}, applied("web", 2))
-	var pf status.PodFailure
-	assert.Assert(t, errors.As(err, &pf))
+	assert.Equal(t, rollout.ClassOf(err), rollout.PodFailure)
+	problems := rollout.Problems(err)
+	assert.Equal(t, len(problems), 1)
+	assert.Equal(t, len(problems[0].Pods), 2)
+	pf := problems[0].Pods[0]
 	assert.DeepEqual(t, pf.Logs, []string{"two", "three"})
 	assert.Equal(t, len(pf.Events), 1)
 	assert.Equal(t, pf.Events[0].Reason, "BackOff")
@@ -306,7 +309,8 @@ func TestWaitInvalidInput(t *testing.T) {
 	_, err := w.Wait(context.Background(), nil)
 	assert.Error(t, err, "rollout: no objects to wait for")
 	_, err = w.Wait(context.Background(), []*unstructured.Unstructured{nil, {Object: map[string]any{"kind": "Deployment", "apiVersion": "apps/v1"}}})
-	assert.Error(t, err, "rollout: object 0 is nil\nrollout: object 1 (Deployment) has no metadata.name")
+	assert.Error(t, err, "rollout: 2 problems with the objects to wait for: object 0 is nil; object 1 (Deployment) has no metadata.name")
+	assert.Equal(t, rollout.ClassOf(err), rollout.InvalidInput)
 
 	_, err = rollouttest.New().At(0, "kind: [").Waiter(rollout.Options{}).Wait(context.Background(), parse(t, applied("web", 1)))
 	assert.ErrorContains(t, err, "rollouttest: step at 0s, object 0: document 0:")

@@ -38,8 +38,8 @@
 // would, then waits for the rollbacks under a fresh -timeout and reports
 // them. The exit code stays that of the original failure. A Deployment
 // superseded by someone else's rollout, or paused, is not rolled back. Undo
-// records its patch under the field manager "pydeploy-undo"; the next deploy
-// that changes those fields needs -force-conflicts.
+// applies the rollback as the deploy's own field manager, so the next
+// deploy applies without -force-conflicts.
 //
 // -dry-run sends the objects as a server-side dry run and prints what would
 // change as a diff; nothing is stored and nothing is waited for.
@@ -57,22 +57,27 @@
 // Exit codes:
 //
 //	0  every object rolled out (or, with -dry-run, the dry run passed)
-//	1  usage, I/O or manifest error, or the cluster could not be reached
+//	1  usage, I/O or manifest error, the cluster could not be reached, or
+//	   the API failed (an unknown kind)
 //	2  apply error (the API server refused an object, or a field conflict)
 //	3  timeout (-timeout) or stall (-stall-timeout)
 //	4  pod failure: a pod of the new revision cannot become ready (crash
 //	   loop, image pull, invalid image, missing config, OOM kill,
 //	   unschedulable, failing readiness), a ReplicaSet cannot create pods
-//	   (quota), or a Job failed
+//	   (quota), or an object's controller declared it failed (a Job, a
+//	   custom resource's Stalled condition)
 //	5  progress deadline exceeded (the Deployment controller gave up)
 //	6  superseded: another rollout replaced ours before it finished
 //	7  paused Deployment (or suspended Job)
 //	8  an object was deleted while it was waited for
 //	9  cancelled (SIGINT or SIGTERM)
+//	10 forbidden: the credentials may not list or watch what the wait needs
+//	   (at the start, or when a watch was re-established mid-wait)
 //
-// When several objects fail at once, the exit code is the first of these
-// classes that applies, in this order: 4, 5, 6, 7, 8, 3, 9 — a definite
-// verdict before a deadline.
+// The code is a switch on rollout.ClassOf (exitcode.go): when several
+// objects fail at once, the library's precedence picks the class — apply
+// and permission problems first, then pod failures, the progress deadline,
+// superseded, paused, deleted, stall and timeout, cancellation last.
 package main
 
 import (

@@ -188,22 +188,25 @@ func (r *reporter) event(e rollout.Event) {
 	r.text("%s", e.String())
 }
 
-// failure reports every failure in err (a joined error is split) with its
+// failure reports every problem in err, highest precedence first, with its
 // evidence: the failing pods, their events and log lines.
 func (r *reporter) failure(err error) {
-	for _, leaf := range splitJoined(err) {
-		obj, reason, pods := evidence(leaf)
+	for _, p := range rollout.Problems(err) {
+		obj, reason := p.Object, string(p.Reason)
+		if reason == "" {
+			reason = p.Class.String()
+		}
 		switch r.format {
 		case formatJSON:
 			r.jsonLine(line{Event: "failure", Kind: obj.GroupKind.Kind, Namespace: obj.Namespace, Name: obj.Name,
-				State: string(status.Failed), Reason: reason, Message: leaf.Error(), Pods: podLines(pods)}, r.now())
+				State: string(status.Failed), Reason: reason, Message: p.Message, Pods: podLines(p.Pods)}, r.now())
 		case formatGitHub:
 			title := "rollout failed"
 			if obj.Name != "" {
 				title = obj.String() + " failed"
 			}
-			r.command("error", [][2]string{{"title", title}}, leaf.Error())
-			if d := details(leaf, pods); d != "" {
+			r.command("error", [][2]string{{"title", title}}, p.Message)
+			if d := details(p.Err, p.Pods); d != "" {
 				r.text("::group::evidence for %s", obj)
 				r.text("%s", d)
 				r.text("::endgroup::")
@@ -213,44 +216,13 @@ func (r *reporter) failure(err error) {
 			shown := obj.Name != "" && r.failedShown[obj]
 			r.mu.Unlock()
 			if !shown {
-				r.text("error: %v", leaf)
+				r.text("error: %s", p.Message)
 			}
-			if d := details(leaf, pods); d != "" {
+			if d := details(p.Err, p.Pods); d != "" {
 				r.text("%s", d)
 			}
 		}
 	}
-}
-
-// evidence returns the object, reason and failing pods an error names.
-func evidence(err error) (status.Object, string, []status.PodFailure) {
-	var (
-		failed   *rollout.FailedError
-		stalled  *rollout.StalledError
-		deleted  *rollout.DeletedError
-		timeout  *rollout.TimeoutError
-		canceled *rollout.CanceledError
-		applyErr *manifest.ApplyError
-	)
-	switch {
-	case errors.As(err, &failed):
-		return failed.Object, string(failed.Reason), failed.Pods
-	case errors.As(err, &stalled):
-		return stalled.Object, string(status.Stalled), stalled.Pods
-	case errors.As(err, &deleted):
-		return deleted.Object, string(status.Deleting), nil
-	case errors.As(err, &timeout):
-		var pods []status.PodFailure
-		for _, p := range timeout.Pending {
-			pods = append(pods, p.Pods...)
-		}
-		return status.Object{}, "Timeout", pods
-	case errors.As(err, &canceled):
-		return status.Object{}, "Cancelled", nil
-	case errors.As(err, &applyErr):
-		return status.Object{GroupKind: applyErr.GroupKind, Namespace: applyErr.Namespace, Name: applyErr.Name}, "ApplyFailed", nil
-	}
-	return status.Object{}, "", nil
 }
 
 // details renders the pods' evidence over several lines, indented.
@@ -332,13 +304,13 @@ type manifestLeaf struct {
 // error, each with its file and line.
 func manifestLeaves(err error) []manifestLeaf {
 	var out []manifestLeaf
-	for _, e := range splitJoined(err) {
+	for _, e := range joined(err) {
 		var me *manifestError
 		if !errors.As(e, &me) {
 			out = append(out, manifestLeaf{err: e})
 			continue
 		}
-		for _, pe := range splitJoined(me.Err) {
+		for _, pe := range joined(me.Err) {
 			leaf := manifestLeaf{file: me.File, err: pe}
 			var parseErr *manifest.ParseError
 			if errors.As(pe, &parseErr) {
@@ -348,6 +320,15 @@ func manifestLeaves(err error) []manifestLeaf {
 		}
 	}
 	return out
+}
+
+// joined returns the errors an errors.Join holds (loadManifests joins one
+// per file and one per document), or err itself.
+func joined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // undone reports one rollback.

@@ -159,11 +159,7 @@ func deploy(ctx context.Context, o *options, stdout io.Writer) int {
 	var waitFor []*unstructured.Unstructured
 	for _, a := range res.Objects {
 		if slices.ContainsFunc(o.skipWait, func(k string) bool { return strings.EqualFold(k, a.Object.GetKind()) }) {
-			why := "-skip-wait " + a.Object.GetKind()
-			if o.embedded {
-				why = "the embedded control plane runs no EndpointSlice or disruption controller"
-			}
-			rep.skipped(a.Object.GetKind(), a.Object.GetNamespace(), a.Object.GetName(), why)
+			rep.skipped(a.Object.GetKind(), a.Object.GetNamespace(), a.Object.GetName(), "-skip-wait "+a.Object.GetKind())
 			continue
 		}
 		waitFor = append(waitFor, a.Object)

@@ -30,24 +30,10 @@ func undoCandidates(err error) []status.Object {
 			seen[o] = true
 		}
 	}
-	for _, leaf := range splitJoined(err) {
-		var (
-			superseded *rollout.SupersededError
-			paused     *rollout.PausedError
-			failed     *rollout.FailedError
-			stalled    *rollout.StalledError
-			timeout    *rollout.TimeoutError
-		)
-		switch {
-		case errors.As(leaf, &superseded), errors.As(leaf, &paused):
-		case errors.As(leaf, &failed):
-			add(failed.Object)
-		case errors.As(leaf, &stalled):
-			add(stalled.Object)
-		case errors.As(leaf, &timeout):
-			for _, p := range timeout.Pending {
-				add(p.Object)
-			}
+	for _, p := range rollout.Problems(err) {
+		switch p.Class {
+		case rollout.PodFailure, rollout.ObjectFailed, rollout.ProgressDeadline, rollout.Stalled, rollout.Timeout:
+			add(p.Object)
 		}
 	}
 	out := make([]status.Object, 0, len(seen))

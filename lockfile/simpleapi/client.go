@@ -97,6 +97,7 @@ type Client struct {
 	mu       sync.Mutex
 	projects map[string]*projectCall
 	metadata map[string]*Metadata // by metadataKey
+	files    map[string]*fileCall // DownloadFile calls in progress, by path
 }
 
 // index is a configured index with credentials removed from its URL.
@@ -117,7 +118,7 @@ func New(opts Options) (*Client, error) {
 	if len(opts.Indexes) == 0 {
 		return nil, errors.New("simpleapi: Options.Indexes is empty; want at least one index URL")
 	}
-	c := &Client{opts: opts, creds: map[string]credentials{}, projects: map[string]*projectCall{}, metadata: map[string]*Metadata{}}
+	c := &Client{opts: opts, creds: map[string]credentials{}, projects: map[string]*projectCall{}, metadata: map[string]*Metadata{}, files: map[string]*fileCall{}}
 	if c.opts.MaxParallel <= 0 {
 		c.opts.MaxParallel = 8
 	}

@@ -17,6 +17,13 @@
 //     one), PEP 700 upload-time (File.UploadedBy, for an exclude-newer
 //     cut-off that makes re-locking reproducible), requires-python.
 //
+// DownloadFile is the installer's way in: it streams a distribution file
+// (a URL from the index or from a lock) into the cache, checks its size
+// and every hash given (sha256, sha384 or sha512 required) before it is
+// stored, and returns the verified local path. Files live under
+// CacheDir/files/<algorithm>-<digest>/<file name>, are hashed again on
+// every later use, and concurrent calls for one file make one download.
+//
 // Several indexes combine in priority order. With the default FirstMatch
 // strategy a project is taken from the first index that has it and never
 // from a later one, so nobody can shadow a private package by publishing

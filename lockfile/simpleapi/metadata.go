@@ -227,7 +227,8 @@ func wheelMetadata(filename string, body []byte) ([]byte, error) {
 
 // Download writes the file's body to w after verifying its size and hash.
 // The body is fetched (or taken from the cache) in full before anything
-// is written, so w never receives unverified bytes.
+// is written, so w never receives unverified bytes. Installers, which need
+// a file on disk and may handle files larger than memory, use DownloadFile.
 func (c *Client) Download(ctx context.Context, f *File, w io.Writer) error {
 	u, err := url.Parse(f.URL)
 	if err != nil {

@@ -17,10 +17,13 @@ import (
 // container of the new revision crash-loops, says so and shows its log.
 func deploy(ctx context.Context, w *rollout.Waiter, applied []*unstructured.Unstructured) (string, error) {
 	_, err := w.Wait(ctx, applied)
-	var pf status.PodFailure
-	if errors.As(err, &pf) && pf.Reason == status.PodCrashLooping {
+	if rollout.ClassOf(err) != rollout.PodFailure {
+		return "", err
+	}
+	pf := rollout.Problems(err)[0].Pods[0]
+	if pf.Reason == status.PodCrashLooping {
 		return fmt.Sprintf("rollback needed: %s crashed %d times; last log line: %q",
-			pf.Container, pf.RestartCount, pf.Logs[len(pf.Logs)-1]), err
+			pf.Container, pf.RestartCount+1, pf.Logs[len(pf.Logs)-1]), err
 	}
 	return "", err
 }
@@ -38,8 +41,8 @@ func Example() {
 	script := rollouttest.New().
 		At(0, deployment(1, 3, 3, 3, "1")).
 		At(2*time.Second, deployment(2, 4, 1, 3, "2"), replicaSet("payments-api-6f7b", "1", 3), replicaSet("payments-api-7d9c", "2", 1),
-			crashingPod("payments-api-7d9c-abcde", "payments-api-7d9c", 1)).
-		At(20*time.Second, crashingPod("payments-api-7d9c-abcde", "payments-api-7d9c", 3)).
+			crashingPod("payments-api-7d9c-abcde", "payments-api-7d9c", 1, "10s", "00:00:04")).
+		At(15*time.Second, crashingPod("payments-api-7d9c-abcde", "payments-api-7d9c", 2, "20s", "00:00:15")).
 		Logs("shop", "payments-api-7d9c-abcde", "app", "booting", "KeyError: 'DATABASE_URL'")
 
 	w := script.Waiter(rollout.Options{
@@ -59,10 +62,10 @@ func Example() {
 	// Output:
 	// Waiting for generation 2 of deployment "payments-api" to be observed (observed generation 1) (0s)
 	// deployment "payments-api": 1 out of 3 new replicas have been updated (2s)
-	// deployment "payments-api" cannot become ready: pod payments-api-7d9c-abcde container "app" is crash-looping (CrashLoopBackOff, 3 restarts; last exit code 1 at 2026-01-01T00:00:19Z): back-off 40s restarting failed container=app pod=payments-api-7d9c-abcde (20s)
-	// wait failed: deployment "payments-api" cannot become ready: pod payments-api-7d9c-abcde container "app" is crash-looping (CrashLoopBackOff, 3 restarts; last exit code 1 at 2026-01-01T00:00:19Z): back-off 40s restarting failed container=app pod=payments-api-7d9c-abcde (20s)
+	// deployment "payments-api" cannot become ready: pod payments-api-7d9c-abcde container "app" is crash-looping (CrashLoopBackOff, 2 restarts; last exit code 1 at 2026-01-01T00:00:15Z): back-off 20s restarting failed container=app pod=payments-api-7d9c-abcde (15s)
+	// wait failed: deployment "payments-api" cannot become ready: pod payments-api-7d9c-abcde container "app" is crash-looping (CrashLoopBackOff, 2 restarts; last exit code 1 at 2026-01-01T00:00:15Z): back-off 20s restarting failed container=app pod=payments-api-7d9c-abcde (15s)
 	// rollback needed: app crashed 3 times; last log line: "KeyError: 'DATABASE_URL'"
-	// true PodCrashLooping 20s
+	// true PodCrashLooping 15s
 }
 
 func deployment(observed, replicas, updated, available int, revision string) string {
@@ -111,7 +114,9 @@ spec:
 `, name, hash, revision, hash, revision, replicas, hash, hash, revision)
 }
 
-func crashingPod(name, rs string, restarts int) string {
+// crashingPod is a pod whose container waits in back-off after exiting
+// restarts+1 times, the last at finished: kubelet's account of it.
+func crashingPod(name, rs string, restarts int, backoff, finished string) string {
 	return fmt.Sprintf(`
 apiVersion: v1
 kind: Pod
@@ -131,7 +136,7 @@ status:
     imageID: ""
     ready: false
     restartCount: %d
-    state: {waiting: {reason: CrashLoopBackOff, message: "back-off 40s restarting failed container=app pod=%s"}}
-    lastState: {terminated: {exitCode: 1, reason: Error, startedAt: "2026-01-01T00:00:18Z", finishedAt: "2026-01-01T00:00:19Z"}}
-`, name, name, rs[len("payments-api-"):], rs, rs[len("payments-api-"):], restarts, name)
+    state: {waiting: {reason: CrashLoopBackOff, message: "back-off %s restarting failed container=app pod=%s"}}
+    lastState: {terminated: {exitCode: 1, reason: Error, finishedAt: "2026-01-01T%s"}}
+`, name, name, rs[len("payments-api-"):], rs, rs[len("payments-api-"):], restarts, backoff, name, finished+"Z")
 }

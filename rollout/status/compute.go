@@ -29,12 +29,19 @@ type Observation struct {
 //   - Deployment: ReplicaSets in its namespace (filtered by owner here),
 //     Pods, and Events for evidence and readiness-probe detection;
 //   - StatefulSet, Job, Pod: Pods (and Events);
+//   - DaemonSet: Pods, Events and ControllerRevisions (the newest names the
+//     pods of the rollout);
 //   - Service: EndpointSlices.
+//
+// Events should include, besides Warning events, the Normal events by which
+// an autoscaler announces capacity (TriggeredScaleUp, NotTriggerScaleUp,
+// Nominated); other Normal events are ignored.
 type Children struct {
-	ReplicaSets    []appsv1.ReplicaSet
-	Pods           []corev1.Pod
-	Events         []corev1.Event
-	EndpointSlices []discoveryv1.EndpointSlice
+	ReplicaSets         []appsv1.ReplicaSet
+	Pods                []corev1.Pod
+	Events              []corev1.Event
+	EndpointSlices      []discoveryv1.EndpointSlice
+	ControllerRevisions []appsv1.ControllerRevision
 }
 
 // Well-known GroupKinds with built-in rules.
@@ -47,6 +54,7 @@ var (
 	serviceGK     = schema.GroupKind{Kind: "Service"}
 	podGK         = schema.GroupKind{Kind: "Pod"}
 	pdbGK         = schema.GroupKind{Group: "policy", Kind: "PodDisruptionBudget"}
+	crdGK         = schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}
 )
 
 type rule func(obs Observation, opts Options) Result
@@ -71,6 +79,8 @@ func builtin(gk schema.GroupKind) rule {
 		return podRule
 	case pdbGK:
 		return pdbRule
+	case crdGK:
+		return crdRule
 	}
 	if isStatic(gk) {
 		return staticRule

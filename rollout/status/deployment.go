@@ -2,6 +2,7 @@ package status
 
 import (
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -160,7 +161,7 @@ func CheckNewReplicaSet(d *appsv1.Deployment, c *Children, opts Options) error {
 func checkNewReplicaSet(d *appsv1.Deployment, c *Children, opts Options) *Failure {
 	ref := Object{GroupKind: deploymentGK, Namespace: d.Namespace, Name: d.Name}
 	if cond := deploymentCondition(d, appsv1.DeploymentReplicaFailure); cond != nil && cond.Status == corev1.ConditionTrue &&
-		elapsed(cond.LastTransitionTime.Time, opts.Now, grace(opts.Tolerance.ReplicaFailureGrace, 0)) {
+		replicaFailureStands(cond.LastTransitionTime.Time, d, c, opts) {
 		return replicaFailure(ref, cond.Reason, cond.Message)
 	}
 	if c == nil {
@@ -172,7 +173,7 @@ func checkNewReplicaSet(d *appsv1.Deployment, c *Children, opts Options) *Failur
 	}
 	for _, cond := range rs.Status.Conditions {
 		if cond.Type == appsv1.ReplicaSetReplicaFailure && cond.Status == corev1.ConditionTrue &&
-			elapsed(cond.LastTransitionTime.Time, opts.Now, grace(opts.Tolerance.ReplicaFailureGrace, 0)) {
+			replicaFailureStands(cond.LastTransitionTime.Time, d, c, opts) {
 			return replicaFailure(ref, cond.Reason, cond.Message)
 		}
 	}
@@ -183,9 +184,38 @@ func checkNewReplicaSet(d *appsv1.Deployment, c *Children, opts Options) *Failur
 	return &Failure{Object: ref, Reason: pods[0].Reason, Pods: pods}
 }
 
+// replicaFailureStands decides whether a ReplicaFailure condition (a pod
+// the ReplicaSet controller could not create: quota, LimitRange, an
+// admission webhook) that became true at since means the rollout cannot
+// finish. Not while the rollout still moves: pods terminating free quota,
+// and the Deployment's Progressing condition is updated whenever a
+// ReplicaSet scales or pods become available; the ReplicaSet controller
+// retries the creation by itself. Only when it has stood for
+// ReplicaFailureGrace with no progress and nothing terminating.
+func replicaFailureStands(since time.Time, d *appsv1.Deployment, c *Children, opts Options) bool {
+	g := grace(opts.Tolerance.ReplicaFailureGrace, DefaultReplicaFailureGrace)
+	if !elapsed(since, opts.Now, g) {
+		return false
+	}
+	if g == 0 {
+		return true
+	}
+	if terminatingPods(d, c) > 0 {
+		return false
+	}
+	p := deploymentCondition(d, appsv1.DeploymentProgressing)
+	return p == nil || p.Status != corev1.ConditionTrue || elapsed(p.LastUpdateTime.Time, opts.Now, g)
+}
+
 func replicaFailure(ref Object, reason, message string) *Failure {
-	return &Failure{Object: ref, Reason: ReplicaFailure, Message: fmt.Sprintf(
-		"%s cannot create pods (%s): %s", ref, reason, message)}
+	head := fmt.Sprintf("%s cannot create pods", ref)
+	if reason != "" {
+		head += " (" + reason + ")"
+	}
+	if message != "" {
+		head += ": " + message
+	}
+	return &Failure{Object: ref, Reason: ReplicaFailure, Message: head}
 }
 
 func newReplicaSetPods(d *appsv1.Deployment, c Children, opts Options) []PodFailure {

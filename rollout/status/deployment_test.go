@@ -27,11 +27,11 @@ func TestDeployment(t *testing.T) {
 			want{InProgress, LessUpdated, waitMsg}},
 		{"before the new ReplicaSet exists no pod is judged", []string{deploy, oldRS, pod("api-old-a", "old", crashLooping)}, Options{},
 			want{InProgress, LessUpdated, waitMsg}},
-		{"restarts within tolerance keep waiting", []string{deploy, newRS, pod("api-new-a", "new", crashLooping)}, Options{Tolerance: Tolerance{Restarts: 4}},
+		{"exits within tolerance keep waiting", []string{deploy, newRS, pod("api-new-a", "new", crashLooping)}, Options{Tolerance: Tolerance{Restarts: 5}},
 			want{InProgress, LessUpdated, waitMsg}},
 		{"ReplicaFailure on the new ReplicaSet", []string{deploy, oldRS, rs("new", "2", "api:v2", `
   conditions:
-  - {type: ReplicaFailure, status: "True", reason: FailedCreate, message: "pods \"api-new-x\" is forbidden: exceeded quota: compute", lastTransitionTime: "2026-08-01T09:59:00Z"}`)}, Options{},
+  - {type: ReplicaFailure, status: "True", reason: FailedCreate, message: "pods \"api-new-x\" is forbidden: exceeded quota: compute", lastTransitionTime: "2026-08-01T09:59:00Z"}`)}, Options{Now: now},
 			want{Failed, ReplicaFailure, `deployment "api" cannot create pods (FailedCreate): pods "api-new-x" is forbidden: exceeded quota: compute`}},
 		{"ReplicaFailure within its grace keeps waiting", []string{deploy, oldRS, rs("new", "2", "api:v2", `
   conditions:
@@ -39,8 +39,22 @@ func TestDeployment(t *testing.T) {
 			Options{Now: now, Tolerance: Tolerance{ReplicaFailureGrace: 30e9}},
 			want{InProgress, LessUpdated, waitMsg}},
 		{"ReplicaFailure on the Deployment needs no children", []string{strings.Replace(deploy, "availableReplicas: 3}", `availableReplicas: 3,
-  conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate, message: "exceeded quota"}]}`, 1)}, Options{},
+  conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate, message: "exceeded quota", lastTransitionTime: "2026-08-01T09:59:00Z"}]}`, 1)}, Options{Now: now},
 			want{Failed, ReplicaFailure, `deployment "api" cannot create pods (FailedCreate): exceeded quota`}},
+		{"ReplicaFailure while the rollout progresses keeps waiting", []string{strings.Replace(deploy, "availableReplicas: 3}", `availableReplicas: 3,
+  conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate, message: "exceeded quota", lastTransitionTime: "2026-08-01T09:58:00Z"},
+    {type: Progressing, status: "True", reason: ReplicaSetUpdated, lastUpdateTime: "2026-08-01T09:59:50Z", lastTransitionTime: "2026-08-01T09:50:00Z"}]}`, 1)}, Options{Now: now},
+			want{InProgress, LessUpdated, waitMsg}},
+		{"ReplicaFailure while old pods terminate keeps waiting", []string{strings.Replace(deploy, "availableReplicas: 3}", `availableReplicas: 3, terminatingReplicas: 1,
+  conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate, message: "exceeded quota", lastTransitionTime: "2026-08-01T09:58:00Z"}]}`, 1)}, Options{Now: now},
+			want{InProgress, LessUpdated, waitMsg}},
+		{"ReplicaFailure without a grace fails at once", []string{strings.Replace(deploy, "availableReplicas: 3}", `availableReplicas: 3, terminatingReplicas: 1,
+  conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate, message: "exceeded quota", lastTransitionTime: "2026-08-01T09:59:59Z"}]}`, 1)},
+			Options{Now: now, Tolerance: Tolerance{ReplicaFailureGrace: -1}},
+			want{Failed, ReplicaFailure, `deployment "api" cannot create pods (FailedCreate): exceeded quota`}},
+		{"ReplicaFailure without reason or message", []string{strings.Replace(deploy, "availableReplicas: 3}", `availableReplicas: 3,
+  conditions: [{type: ReplicaFailure, status: "True", lastTransitionTime: "2026-08-01T09:58:00Z"}]}`, 1)}, Options{Now: now},
+			want{Failed, ReplicaFailure, `deployment "api" cannot create pods`}},
 		{"paused fails fast by default", []string{paused}, Options{},
 			want{Failed, Paused, "deployment \"api\" is paused and its rollout cannot finish; resume it with `kubectl rollout resume deployment/api`"}},
 		{"paused treated as ready", []string{paused}, Options{Paused: PausedReady},
@@ -109,8 +123,9 @@ func TestCheckNewReplicaSet(t *testing.T) {
 		event("e1", "api-new-a", "BackOff", "Back-off restarting failed container app", "2026-08-01T09:59:40Z"))
 	d := typed[appsv1.Deployment](t, deploy)
 	err := CheckNewReplicaSet(&d, obs.Children, Options{})
-	var pf PodFailure
-	assert.Assert(t, errors.As(err, &pf))
+	var f *Failure
+	assert.Assert(t, errors.As(err, &f))
+	pf := f.Pods[0]
 	assert.Equal(t, pf.Pod, "api-new-a")
 	assert.Equal(t, pf.RestartCount, int32(4))
 	assert.Equal(t, len(pf.Events), 1)

@@ -49,9 +49,75 @@
 // # Failures and evidence
 //
 // A Failed Result's Err is a *Failure; each failing pod is a PodFailure
-// (pod, container, kubelet reason, message, restart count, last
-// termination, the last Warning events) reachable with errors.As. The
-// waiter may add log lines to PodFailure.Logs. Tolerance holds the knobs:
-// allowed restarts and the grace periods for image pulls, missing config,
-// unschedulable pods, failing readiness probes and ReplicaFailure.
+// (pod, container and its role — init container, native sidecar —,
+// kubelet reason, message, restart count, last termination, the last
+// Warning events), carried as plain data in Failure.Pods and Result.Pods.
+// The waiter may add log lines to PodFailure.Logs.
+//
+// # The pod failure policy
+//
+// The rules judge only the pods of the new revision (the new ReplicaSet, a
+// StatefulSet's update revision, a DaemonSet's newest ControllerRevision, a
+// Job's pods), and are tuned on what kubelet actually does (v1.37,
+// pkg/kubelet; see the timings below): a verdict as soon as the evidence is
+// conclusive, none while Kubernetes can still recover by itself — a false
+// failure triggers a needless rollback. Each rule, its default (Tolerance)
+// and why:
+//
+//   - Crash loops: a container that failed to start more than
+//     Tolerance.Restarts times (default 2) and is not Ready now is
+//     PodCrashLooping, or OOMKilled when its last exit was an OOM kill.
+//     Kubelet restarts a container at once after its first exit and backs
+//     off 10 s after the second (then 20 s, 40 s, … 300 s), so a container
+//     that crashes at start exits for the third time about 12–17 s after
+//     the pod started, and one that crashes once or twice and then runs
+//     (a dependency not yet up) is never failed. Exits are counted from
+//     restartCount and the container's state, not from the
+//     CrashLoopBackOff reason, which kubelet writes only at its next sync
+//     of the pod. A single OOM kill followed by a healthy restart is not a
+//     failure. Job pods are exempt: the Job's backoffLimit decides, and
+//     the Job's Failed condition reports it. Set Restarts to -1 to fail at
+//     the first exit, or higher for services that need several attempts.
+//   - Image pulls: a permanent error — the image or tag does not exist, or
+//     the registry refuses the credentials (not found, manifest unknown,
+//     unauthorized, denied, 401, 403) — fails at once (within a second or
+//     two of the pod starting, the time of one pull). A transient one (a
+//     429 rate limit, a timeout, a 5xx, RegistryUnavailable) or an
+//     unrecognised one is tolerated for ImagePullGrace (default 60 s):
+//     kubelet retries after 10 s and 20 s more. InvalidImageName and
+//     ErrImageNeverPull fail at once. PermanentImagePullGrace (default 0)
+//     covers pipelines that apply before the push finishes.
+//   - Missing config: CreateContainerConfigError (a Secret, ConfigMap or
+//     key that does not exist), CreateContainerError and RunContainerError
+//     fail after ConfigGrace (default 30 s), time enough for a Secret
+//     applied in the same batch or written by an operator.
+//   - Scheduling: Unschedulable (the scheduler's PodScheduled=False
+//     condition and message) fails after UnschedulableGrace (default 15 s,
+//     as kstatus). While capacity is on its way — a cluster-autoscaler
+//     TriggeredScaleUp event, a Karpenter Nominated event, or a nominated
+//     node (preemption) — the grace is ScaleUpGrace (default 10 min) from
+//     the latest such sign; NotTriggerScaleUp or FailedScaleUp ends that.
+//   - Readiness: a container (or native sidecar) that started and runs
+//     but is not ready, with "Readiness probe failed" Warning events since
+//     it started, fails after ReadinessGrace (default 60 s) of running.
+//     Events aggregated by client-go ("(combined from similar events): …")
+//     count. Without such events a slow initialDelaySeconds is not a
+//     failure.
+//   - ReplicaFailure (FailedCreate: quota, LimitRange, admission): not a
+//     failure while old pods terminate or the Deployment makes progress
+//     (during a surge the quota frees as old pods go and the ReplicaSet
+//     controller retries, as kubectl and kstatus wait for); a failure once
+//     it has stood for ReplicaFailureGrace (default 30 s) with neither.
+//   - Init containers and native sidecars are judged like containers and
+//     named as such: "pod x init container "migrate" is crash-looping".
+//
+// Grace periods are measured against Options.Now; Compute never reads the
+// clock, so a zero Now reports only the immediate failures.
+//
+// Kubelet's timings behind these defaults were measured on kubelet's own
+// code (internal/testcluster runs it as kubemark's hollow node does; see
+// that package for the figures): a container exiting 0.7 s after each
+// start is restarted at once, exits again about 5 s after the pod was
+// created, is restarted after its 10 s back-off at about 16 s and exits
+// for the third time at about 18 s.
 package status

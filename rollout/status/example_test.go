@@ -1,7 +1,6 @@
 package status_test
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -84,8 +83,7 @@ status: {observedGeneration: 2, replicas: 4, updatedReplicas: 1, availableReplic
 	r := status.Evaluate(obs, status.Options{Now: time.Date(2026, 8, 1, 10, 0, 0, 0, time.UTC)})
 	fmt.Println(r.State, r.Reason)
 
-	var pf status.PodFailure
-	if errors.As(r.Err(), &pf) {
+	for _, pf := range r.Pods {
 		fmt.Println(pf.Pod, pf.Container, pf.RestartCount)
 	}
 	fmt.Println(r.Err())

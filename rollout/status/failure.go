@@ -10,8 +10,9 @@ import (
 )
 
 // Failure is the error a Failed Result turns into (Result.Err). Callers
-// branch on it with errors.As and read the Reason and the pod evidence;
-// each PodFailure is also reachable on its own with errors.As.
+// read the Reason and the pod evidence from its fields; the pods are data,
+// not wrapped errors, so an error tree never mistakes them for separate
+// failures.
 type Failure struct {
 	// Object is the object that cannot reach its desired state.
 	Object Object
@@ -41,15 +42,6 @@ func (f *Failure) Error() string {
 	return b.String()
 }
 
-// Unwrap exposes each PodFailure to errors.As and errors.Is.
-func (f *Failure) Unwrap() []error {
-	errs := make([]error, len(f.Pods))
-	for i, p := range f.Pods {
-		errs[i] = p
-	}
-	return errs
-}
-
 // PodFailure is the evidence that one container of one pod cannot become
 // ready. Container is empty when the failure is about the pod as a whole
 // (Unschedulable, a Failed phase).
@@ -58,9 +50,11 @@ type PodFailure struct {
 	Namespace string
 	Pod       string
 	// Container names the failing container; InitContainer tells whether it
-	// is an init container.
+	// is an init container, and Sidecar whether that init container is a
+	// native sidecar (restartPolicy Always), which runs beside the others.
 	Container     string
 	InitContainer bool
+	Sidecar       bool
 	// Reason is the classification; Waiting is the kubelet's own reason
 	// (e.g. ImagePullBackOff, CrashLoopBackOff, or the scheduler's Unschedulable).
 	Reason  Reason
@@ -104,7 +98,10 @@ func (p PodFailure) Error() string {
 	b.WriteString("pod ")
 	b.WriteString(p.Pod)
 	if p.Container != "" {
-		if p.InitContainer {
+		switch {
+		case p.Sidecar:
+			b.WriteString(" sidecar")
+		case p.InitContainer:
 			b.WriteString(" init")
 		}
 		b.WriteString(" container ")
@@ -112,9 +109,11 @@ func (p PodFailure) Error() string {
 	}
 	b.WriteString(" ")
 	b.WriteString(p.verb())
-	b.WriteString(" (")
-	b.WriteString(p.facts())
-	b.WriteString(")")
+	if facts := p.facts(); facts != "" {
+		b.WriteString(" (")
+		b.WriteString(facts)
+		b.WriteString(")")
+	}
 	if p.Message != "" {
 		b.WriteString(": ")
 		b.WriteString(p.Message)
@@ -149,13 +148,19 @@ func (p PodFailure) verb() string {
 // facts renders the kubelet reason, restarts and last termination:
 // `CrashLoopBackOff, 4 restarts; last exit code 1 at 2026-08-01T10:00:00Z`.
 func (p PodFailure) facts() string {
-	parts := []string{p.Waiting}
+	var parts []string
+	if p.Waiting != "" {
+		parts = append(parts, p.Waiting)
+	}
 	if p.Container != "" && p.RestartCount > 0 {
 		parts = append(parts, strconv.Itoa(int(p.RestartCount))+" "+plural(int(p.RestartCount), "restart", "restarts"))
 	}
 	s := strings.Join(parts, ", ")
 	if t := p.LastTermination; t != nil {
-		s += "; last exit code " + strconv.Itoa(int(t.ExitCode))
+		if s != "" {
+			s += "; "
+		}
+		s += "last exit code " + strconv.Itoa(int(t.ExitCode))
 		if t.Reason != "" && t.Reason != "Error" && t.Reason != p.Waiting {
 			s += " (" + t.Reason + ")"
 		}

@@ -65,9 +65,7 @@ func TestResultErr(t *testing.T) {
 	var f *Failure
 	assert.Assert(t, errors.As(r.Err(), &f))
 	assert.Equal(t, f.Reason, ImagePullFailed)
-	var pf PodFailure
-	assert.Assert(t, errors.As(r.Err(), &pf))
-	assert.Equal(t, pf.Pod, "a")
+	assert.Equal(t, f.Pods[0].Pod, "a")
 
 	for _, s := range []State{Current, InProgress, Terminating, Unknown} {
 		assert.NilError(t, Result{State: s}.Err())

@@ -46,16 +46,16 @@ func genericRule(obs Observation, opts Options) Result {
 	}
 	conds := conditions(obj)
 	if c, ok := conds["Stalled"]; ok && c.status == "True" {
-		return Result{State: Failed, Reason: Stalled, Message: fmt.Sprintf("%s is stalled: %s", ref, reasonMessage(c.reason, c.message))}
+		return Result{State: Failed, Reason: Stalled, Message: because(fmt.Sprintf("%s is stalled", ref), c.reason, c.message)}
 	}
 	if c, ok := conds["Reconciling"]; ok && c.status == "True" {
-		return Result{State: InProgress, Reason: Reconciling, Message: fmt.Sprintf("Waiting for %s to reconcile: %s...", ref, reasonMessage(c.reason, c.message))}
+		return Result{State: InProgress, Reason: Reconciling, Message: because(fmt.Sprintf("Waiting for %s to reconcile", ref), c.reason, c.message) + "..."}
 	}
 	if c, ok := conds["Ready"]; ok {
 		if c.status == "True" {
 			return Result{State: Current, Reason: Ready, Message: fmt.Sprintf("%s is ready", ref)}
 		}
-		return Result{State: InProgress, Reason: NotReady, Message: fmt.Sprintf("Waiting for %s to be ready: %s...", ref, reasonMessage(c.reason, c.message))}
+		return Result{State: InProgress, Reason: NotReady, Message: because(fmt.Sprintf("Waiting for %s to be ready", ref), c.reason, c.message) + "..."}
 	}
 	state := opts.NoConditions
 	if state == "" {

@@ -66,6 +66,8 @@ func world(t testing.TB, docs ...string) Observation {
 			c.Pods = append(c.Pods, typed[corev1.Pod](t, d))
 		case "Event":
 			c.Events = append(c.Events, typed[corev1.Event](t, d))
+		case "ControllerRevision":
+			c.ControllerRevisions = append(c.ControllerRevisions, typed[appsv1.ControllerRevision](t, d))
 		case "EndpointSlice":
 			c.EndpointSlices = append(c.EndpointSlices, typed[discoveryv1.EndpointSlice](t, d))
 		default:

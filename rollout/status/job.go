@@ -12,7 +12,8 @@ import (
 // condition's reason and message. Both end a wait, which `kubectl wait`
 // cannot express. A suspended Job follows Options.Paused. With children,
 // failing pods of the Job (image pull errors never count against
-// backoffLimit) fail it early.
+// backoffLimit) fail it early; a crashing container is left to the Job's
+// backoffLimit, which decides when the Job has failed.
 func jobRule(obs Observation, opts Options) Result {
 	var j batchv1.Job
 	if r, ok := convert(obs, &j); !ok {
@@ -23,7 +24,7 @@ func jobRule(obs Observation, opts Options) Result {
 	}
 	for _, t := range []batchv1.JobConditionType{batchv1.JobFailed, batchv1.JobFailureTarget} {
 		if c := jobCondition(&j, t); c != nil {
-			return Result{State: Failed, Reason: JobFailed, Message: fmt.Sprintf("job %q failed: %s", j.Name, reasonMessage(c.Reason, c.Message))}
+			return Result{State: Failed, Reason: JobFailed, Message: because(fmt.Sprintf("job %q failed", j.Name), c.Reason, c.Message)}
 		}
 	}
 	if j.Spec.Suspend != nil && *j.Spec.Suspend {
@@ -45,7 +46,10 @@ func jobRule(obs Observation, opts Options) Result {
 			pods = append(pods, p)
 		}
 	}
-	return withPodFailures(r, objectOf(obs.Object), pods, obs.Children.Events, opts)
+	// Repeated exits are the Job's own business (backoffLimit, podFailurePolicy):
+	// its Failed condition reports them. Pods that cannot even start are not
+	// counted against backoffLimit and would wait forever, so they fail it early.
+	return withFailures(r, objectOf(obs.Object), classifyPods(pods, obs.Children.Events, opts, false))
 }
 
 func suspended(j *batchv1.Job, policy PausedPolicy) Result {
@@ -66,6 +70,15 @@ func jobCondition(j *batchv1.Job, t batchv1.JobConditionType) *batchv1.JobCondit
 		}
 	}
 	return nil
+}
+
+// because appends ": <reason: message>" to head, or nothing when both are
+// empty, so that no message ends in a dangling colon.
+func because(head, reason, message string) string {
+	if rm := reasonMessage(reason, message); rm != "" {
+		return head + ": " + rm
+	}
+	return head
 }
 
 func reasonMessage(reason, message string) string {

@@ -1,6 +1,8 @@
 package status
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"gotest.tools/v3/assert"
@@ -137,8 +139,15 @@ apiVersion: apps/v1
 kind: ReplicaSet
 metadata: {name: api-1, generation: 1}
 spec: {replicas: 2}
-status: {observedGeneration: 1, conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate, message: exceeded quota}]}`}, Options{},
+status: {observedGeneration: 1, conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate, message: exceeded quota, lastTransitionTime: "2026-08-01T09:59:00Z"}]}`}, Options{Now: now},
 			want{Failed, ReplicaFailure, `replicaset "api-1" cannot create pods (FailedCreate): exceeded quota`}},
+		{"replica set cannot create pods, within the grace", []string{`
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: api-1, generation: 1}
+spec: {replicas: 2}
+status: {observedGeneration: 1, conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate, message: exceeded quota, lastTransitionTime: "2026-08-01T09:59:50Z"}]}`}, Options{Now: now},
+			want{InProgress, LessAvailable, `Waiting for replica set "api-1": 0 of 2 replicas are available...`}},
 		{"statefulset pod of the update revision crash-looping", []string{`
 apiVersion: apps/v1
 kind: StatefulSet
@@ -164,6 +173,29 @@ metadata:
 status:
 ` + indent(crashLooping)}, Options{},
 			want{Failed, PodCrashLooping, `statefulset "db" cannot become ready: pod db-1 container "app" is crash-looping (CrashLoopBackOff, 4 restarts; last exit code 1 at 2026-08-01T09:59:30Z): back-off 40s restarting failed container=app pod=api-new-a`}},
+		{"daemon set pod of the newest revision crash-looping", []string{daemonSet, controllerRevision("agent-1", "h1", 1), controllerRevision("agent-2", "h2", 2),
+			dsPod("agent-a", "h2"), dsPod("agent-b", "h1")}, Options{},
+			want{Failed, PodCrashLooping, `daemon set "agent" cannot become ready: pod agent-a container "app" is crash-looping (CrashLoopBackOff, 4 restarts; last exit code 1 at 2026-08-01T09:59:30Z): back-off 40s restarting failed container=app pod=api-new-a`}},
+		{"daemon set pod of an old revision crash-looping", []string{daemonSet, controllerRevision("agent-1", "h1", 1), controllerRevision("agent-2", "h2", 2), dsPod("agent-b", "h1")}, Options{},
+			want{InProgress, LessUpdated, `Waiting for daemon set "agent" rollout to finish: 1 out of 2 new pods have been updated...`}},
+		{"daemon set without revisions listed judges no pods", []string{daemonSet, dsPod("agent-a", "h2")}, Options{},
+			want{InProgress, LessUpdated, `Waiting for daemon set "agent" rollout to finish: 1 out of 2 new pods have been updated...`}},
+		{"CRD established", []string{sprintf(crd, `[{type: NamesAccepted, status: "True"}, {type: Established, status: "True"}]`)}, Options{},
+			want{Current, Ready, `customresourcedefinition "widgets.example.com" is established`}},
+		{"CRD not yet established", []string{sprintf(crd, `[{type: NamesAccepted, status: "True"}, {type: Established, status: "False", reason: Installing, message: "the initial names have not been accepted"}]`)}, Options{},
+			want{InProgress, NotEstablished, `Waiting for customresourcedefinition "widgets.example.com" to be established: Installing: the initial names have not been accepted...`}},
+		{"CRD without conditions", []string{sprintf(crd, `[]`)}, Options{},
+			want{InProgress, NotEstablished, `Waiting for customresourcedefinition "widgets.example.com" to be established...`}},
+		{"CRD names clash", []string{sprintf(crd, `[{type: NamesAccepted, status: "False", reason: MultipleNamesNotAllowed, message: "\"widgets\" is already in use"}]`)}, Options{},
+			want{Failed, NamesNotAccepted, `customresourcedefinition "widgets.example.com": names not accepted: MultipleNamesNotAllowed: "widgets" is already in use`}},
+		{"job pods that crash are left to backoffLimit", []string{migrateJob, migratePod(crashLooping)}, Options{},
+			want{InProgress, JobRunning, `Waiting for job "migrate" to complete: 0 of 1 completions succeeded, 1 active, 0 failed...`}},
+		{"job pods that cannot pull fail the job", []string{migrateJob, migratePod(`
+phase: Pending
+containerStatuses: [{name: app, ready: false, restartCount: 0, image: img, imageID: "", state: {waiting: {reason: ErrImagePull, message: "manifest unknown"}}}]`)}, Options{},
+			want{Failed, ImagePullFailed, `job "migrate" cannot become ready: pod migrate-x container "app" cannot pull its image (ErrImagePull): manifest unknown`}},
+		{"job failed without a message", []string{strings.Replace(migrateJob, "status: {active: 1, failed: 0}", `status: {failed: 7, conditions: [{type: Failed, status: "True"}]}`, 1)}, Options{},
+			want{Failed, JobFailed, `job "migrate" failed`}},
 		{"config map is current", []string{`
 apiVersion: v1
 kind: ConfigMap
@@ -265,4 +297,63 @@ status: {phase: Degraded, message: "RolloutAborted"}`)
 func TestNilObject(t *testing.T) {
 	t.Parallel()
 	assert.DeepEqual(t, got(Evaluate(Observation{}, Options{})), want{Unknown, InvalidObject, "no object to compute the status of"})
+}
+
+func dsPod(name, hash string) string {
+	return fmt.Sprintf(`
+apiVersion: v1
+kind: Pod
+metadata:
+  name: %s
+  namespace: prod
+  labels: {controller-revision-hash: %s}
+  ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: agent, uid: ds-1, controller: true}]
+status:
+`, name, hash) + indent(crashLooping)
+}
+
+func controllerRevision(name, hash string, rev int) string {
+	return fmt.Sprintf(`
+apiVersion: apps/v1
+kind: ControllerRevision
+metadata:
+  name: %s
+  namespace: prod
+  labels: {controller-revision-hash: %s}
+  ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: agent, uid: ds-1, controller: true}]
+revision: %d
+`, name, hash, rev)
+}
+
+const daemonSet = `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: prod, uid: ds-1, generation: 2}
+spec: {updateStrategy: {type: RollingUpdate}}
+status: {observedGeneration: 2, desiredNumberScheduled: 2, updatedNumberScheduled: 1, numberAvailable: 1}`
+
+const crd = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+status: {conditions: %s}`
+
+const migrateJob = `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: prod, uid: j-1}
+spec: {backoffLimit: 6}
+status: {active: 1, failed: 0}`
+
+func migratePod(status string) string {
+	return `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: migrate-x
+  namespace: prod
+  ownerReferences: [{apiVersion: batch/v1, kind: Job, name: migrate, uid: j-1, controller: true}]
+spec: {restartPolicy: OnFailure, containers: [{name: app, image: img}]}
+status:
+` + indent(status)
 }

@@ -36,19 +36,36 @@ type Revision struct {
 
 // Tolerance holds the knobs of pod failure detection. A zero field takes its
 // documented default; a negative duration or count means "no tolerance":
-// fail at the first sign.
+// fail at the first sign. The defaults are tuned on kubelet's own timings
+// (see the package documentation): they give a verdict as soon as the
+// evidence is conclusive and none while Kubernetes can still recover by
+// itself.
 type Tolerance struct {
-	// Restarts is how many restarts a container in CrashLoopBackOff may have
-	// before the rollout is declared failed. Default 2: kubelet enters
-	// CrashLoopBackOff after the first crash, and a container that crashed
-	// three times in a row during a rollout is not going to come up.
+	// Restarts is how many failed starts of a container are tolerated: the
+	// next one fails the rollout. Default 2, so a container that crashes
+	// once or twice and then runs (a database not yet reachable, a slow
+	// dependency) is not a failure, and one that crashes at start is
+	// reported at its third exit — about 15 s after the pod started under
+	// kubelet's back-off (immediate restart after the first exit, 10 s
+	// after the second). Exits are counted from the restart count and the
+	// container's state, not from the CrashLoopBackOff reason, which kubelet
+	// writes only when it next syncs the pod. A container that is Ready now
+	// is never failed for its past exits. Exits of a Job's pods are left to
+	// the Job's backoffLimit.
 	Restarts int32
-	// ImagePullGrace is how long after the pod started ErrImagePull and
-	// ImagePullBackOff are tolerated. Default 0: fail at once, like kubedog,
-	// because the usual cause (a wrong tag, missing credentials) is permanent.
-	// Raise it for registries that flake. InvalidImageName and
-	// ErrImageNeverPull always fail at once.
+	// ImagePullGrace is how long after the pod started a transient or
+	// unrecognised image pull error (ErrImagePull, ImagePullBackOff,
+	// RegistryUnavailable: a 429 from the registry, a timeout, a 5xx) is
+	// tolerated. Default 60s: kubelet retries after 10 s and 20 s more, so
+	// a registry blip clears well within it.
 	ImagePullGrace time.Duration
+	// PermanentImagePullGrace is how long a pull error that cannot clear by
+	// itself is tolerated: the image or tag does not exist, or the registry
+	// refuses the credentials (not found, manifest unknown, unauthorized,
+	// denied, 401, 403). Default 0: fail at once. Raise it where manifests
+	// are applied before the image push finishes. InvalidImageName and
+	// ErrImageNeverPull always fail at once.
+	PermanentImagePullGrace time.Duration
 	// ConfigGrace is how long after the pod started CreateContainerConfigError,
 	// CreateContainerError and RunContainerError are tolerated. Default 30s,
 	// so that a Secret applied in the same batch, or written by an operator,
@@ -56,23 +73,39 @@ type Tolerance struct {
 	ConfigGrace time.Duration
 	// UnschedulableGrace is how long a pod may stay Unschedulable (measured
 	// from the PodScheduled condition's lastTransitionTime). Default 15s, as
-	// kstatus' ScheduleWindow; raise it where a cluster autoscaler adds nodes.
+	// kstatus' ScheduleWindow.
 	UnschedulableGrace time.Duration
+	// ScaleUpGrace replaces UnschedulableGrace while capacity is on its way:
+	// a cluster autoscaler announced a scale-up for the pod (a
+	// TriggeredScaleUp event, not followed by NotTriggerScaleUp or
+	// FailedScaleUp), Karpenter nominated a node for it (a Nominated event),
+	// or the scheduler is preempting lower-priority pods for it
+	// (status.nominatedNodeName). Measured from the latest such signal.
+	// Default 10m: new nodes take minutes to join.
+	ScaleUpGrace time.Duration
 	// ReadinessGrace is how long a started container may stay not ready while
 	// its readiness probe reports failures (Warning events with reason
 	// Unhealthy, "Readiness probe failed"). Default 60s.
 	ReadinessGrace time.Duration
-	// ReplicaFailureGrace is how long a ReplicaFailure condition may stand
-	// before the rollout is declared failed. Default 0: fail at once.
+	// ReplicaFailureGrace is how long a ReplicaFailure condition (FailedCreate:
+	// a ResourceQuota, a LimitRange or an admission webhook refused a pod) may
+	// stand without the rollout moving before it is a failure. Default 30s.
+	// While old pods are still terminating, or the Deployment made progress
+	// within the grace, it is not a failure at all: during a surge the quota
+	// frees as old pods go, and the controller retries, as kubectl and
+	// kstatus rightly wait for.
 	ReplicaFailureGrace time.Duration
 }
 
 // Defaults of Tolerance.
 const (
-	DefaultRestarts           int32         = 2
-	DefaultConfigGrace        time.Duration = 30 * time.Second
-	DefaultUnschedulableGrace time.Duration = 15 * time.Second
-	DefaultReadinessGrace     time.Duration = 60 * time.Second
+	DefaultRestarts            int32         = 2
+	DefaultImagePullGrace      time.Duration = 60 * time.Second
+	DefaultConfigGrace         time.Duration = 30 * time.Second
+	DefaultUnschedulableGrace  time.Duration = 15 * time.Second
+	DefaultScaleUpGrace        time.Duration = 10 * time.Minute
+	DefaultReadinessGrace      time.Duration = 60 * time.Second
+	DefaultReplicaFailureGrace time.Duration = 30 * time.Second
 )
 
 func (t Tolerance) restarts() int32 {

@@ -20,7 +20,11 @@ func podRule(obs Observation, opts Options) Result {
 		return Result{State: Current, Reason: Ready, Message: fmt.Sprintf("pod %q succeeded", p.Name)}
 	case corev1.PodFailed:
 		f := PodFailure{Namespace: p.Namespace, Pod: p.Name, Reason: PodFailed, Waiting: string(p.Status.Phase), Message: reasonMessage(p.Status.Reason, p.Status.Message)}
-		return Result{State: Failed, Reason: PodFailed, Message: fmt.Sprintf("pod %q failed: %s", p.Name, f.Message), Pods: []PodFailure{f}}
+		msg := fmt.Sprintf("pod %q failed", p.Name)
+		if f.Message != "" {
+			msg += ": " + f.Message
+		}
+		return Result{State: Failed, Reason: PodFailed, Message: msg, Pods: []PodFailure{f}}
 	}
 	if p.Status.Phase == corev1.PodRunning && podReady(&p) {
 		return Result{State: Current, Reason: Ready, Message: fmt.Sprintf("pod %q is ready", p.Name)}

@@ -78,7 +78,9 @@ const (
 // Pod failure reasons, found on the pods of the new ReplicaSet (or of a Job,
 // a StatefulSet's update revision, or a bare Pod).
 const (
-	// PodCrashLooping: a container is in CrashLoopBackOff past Tolerance.Restarts.
+	// PodCrashLooping: a container failed to start more often than
+	// Tolerance.Restarts allows (CrashLoopBackOff, or exits kubelet has not
+	// yet turned into it).
 	PodCrashLooping Reason = "PodCrashLooping"
 	// ImagePullFailed: the image cannot be pulled (ErrImagePull, ImagePullBackOff, ErrImageNeverPull).
 	ImagePullFailed Reason = "ImagePullFailed"
@@ -122,6 +124,10 @@ const (
 	NotReady Reason = "NotReady"
 	// NoConditions: a kind without rules reports no conditions.
 	NoConditions Reason = "NoConditions"
+	// NotEstablished: a CustomResourceDefinition is not yet served.
+	NotEstablished Reason = "NotEstablished"
+	// NamesNotAccepted: a CustomResourceDefinition's names clash with another's.
+	NamesNotAccepted Reason = "NamesNotAccepted"
 )
 
 // Object names the object a Result is about.

@@ -5,6 +5,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // statefulSetRule is kubectl's StatefulSetStatusViewer for RollingUpdate.
@@ -63,34 +64,70 @@ func kubectlStatefulSet(s *appsv1.StatefulSet) Result {
 
 // daemonSetRule is kubectl's DaemonSetStatusViewer for RollingUpdate. For
 // OnDelete, where kubectl errors out, it waits for every scheduled pod to be
-// available and then reports Current with Reason OnDeleteStrategy.
-func daemonSetRule(obs Observation, _ Options) Result {
-	var d appsv1.DaemonSet
-	if r, ok := convert(obs, &d); !ok {
+// available and then reports Current with Reason OnDeleteStrategy. With
+// children, failing pods of the newest revision (the controller-revision-hash
+// of the DaemonSet's newest ControllerRevision) fail it early.
+func daemonSetRule(obs Observation, opts Options) Result {
+	r, d := daemonSetStatus(obs)
+	if r.State == Current || r.Reason == GenerationNotObserved || obs.Children == nil || d == nil {
 		return r
 	}
+	hash := newestRevisionHash(d.UID, "DaemonSet", d.Name, obs.Children.ControllerRevisions)
+	if hash == "" {
+		return r
+	}
+	var pods []corev1.Pod
+	for _, p := range obs.Children.Pods {
+		if controlledBy(p.OwnerReferences, d.UID, "DaemonSet", d.Name) && p.Labels[appsv1.ControllerRevisionHashLabelKey] == hash {
+			pods = append(pods, p)
+		}
+	}
+	return withPodFailures(r, objectOf(obs.Object), pods, obs.Children.Events, opts)
+}
+
+// newestRevisionHash returns the controller-revision-hash label of the
+// owner's ControllerRevision with the highest revision, or "".
+func newestRevisionHash(uid types.UID, kind, name string, crs []appsv1.ControllerRevision) string {
+	var best *appsv1.ControllerRevision
+	for i := range crs {
+		cr := &crs[i]
+		if controlledBy(cr.OwnerReferences, uid, kind, name) && (best == nil || cr.Revision > best.Revision) {
+			best = cr
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.Labels[appsv1.ControllerRevisionHashLabelKey]
+}
+
+func daemonSetStatus(obs Observation) (Result, *appsv1.DaemonSet) {
+	var d appsv1.DaemonSet
+	if r, ok := convert(obs, &d); !ok {
+		return r, nil
+	}
 	if d.Generation > d.Status.ObservedGeneration {
-		return Result{State: InProgress, Reason: GenerationNotObserved, Message: "Waiting for daemon set spec update to be observed..."}
+		return Result{State: InProgress, Reason: GenerationNotObserved, Message: "Waiting for daemon set spec update to be observed..."}, &d
 	}
 	st := d.Status
 	prefix := fmt.Sprintf("Waiting for daemon set %q rollout to finish: ", d.Name)
 	if d.Spec.UpdateStrategy.Type == appsv1.OnDeleteDaemonSetStrategyType {
 		if st.NumberAvailable < st.DesiredNumberScheduled {
 			return Result{State: InProgress, Reason: LessAvailable, Message: fmt.Sprintf(
-				"%s%d of %d pods are available...", prefix, st.NumberAvailable, st.DesiredNumberScheduled)}
+				"%s%d of %d pods are available...", prefix, st.NumberAvailable, st.DesiredNumberScheduled)}, &d
 		}
 		return Result{State: Current, Reason: OnDeleteStrategy, Message: fmt.Sprintf(
-			"daemon set %q has %d available pods; with the OnDelete strategy pods are updated only when deleted", d.Name, st.NumberAvailable)}
+			"daemon set %q has %d available pods; with the OnDelete strategy pods are updated only when deleted", d.Name, st.NumberAvailable)}, &d
 	}
 	if st.UpdatedNumberScheduled < st.DesiredNumberScheduled {
 		return Result{State: InProgress, Reason: LessUpdated, Message: fmt.Sprintf(
-			"%s%d out of %d new pods have been updated...", prefix, st.UpdatedNumberScheduled, st.DesiredNumberScheduled)}
+			"%s%d out of %d new pods have been updated...", prefix, st.UpdatedNumberScheduled, st.DesiredNumberScheduled)}, &d
 	}
 	if st.NumberAvailable < st.DesiredNumberScheduled {
 		return Result{State: InProgress, Reason: LessAvailable, Message: fmt.Sprintf(
-			"%s%d of %d updated pods are available...", prefix, st.NumberAvailable, st.DesiredNumberScheduled)}
+			"%s%d of %d updated pods are available...", prefix, st.NumberAvailable, st.DesiredNumberScheduled)}, &d
 	}
-	return Result{State: Current, Reason: Ready, Message: fmt.Sprintf("daemon set %q successfully rolled out", d.Name)}
+	return Result{State: Current, Reason: Ready, Message: fmt.Sprintf("daemon set %q successfully rolled out", d.Name)}, &d
 }
 
 // replicaSetRule: generation observed, no ReplicaFailure, every replica available.
@@ -105,7 +142,7 @@ func replicaSetRule(obs Observation, opts Options) Result {
 	ref := objectOf(obs.Object)
 	for _, c := range rs.Status.Conditions {
 		if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue &&
-			elapsed(c.LastTransitionTime.Time, opts.Now, grace(opts.Tolerance.ReplicaFailureGrace, 0)) {
+			elapsed(c.LastTransitionTime.Time, opts.Now, grace(opts.Tolerance.ReplicaFailureGrace, DefaultReplicaFailureGrace)) {
 			f := replicaFailure(ref, c.Reason, c.Message)
 			return Result{State: Failed, Reason: ReplicaFailure, Message: f.Message}
 		}
@@ -128,7 +165,10 @@ func replicaSetRule(obs Observation, opts Options) Result {
 // withPodFailures turns an unfinished Result into a Failed one when the
 // pods show it cannot finish.
 func withPodFailures(r Result, ref Object, pods []corev1.Pod, events []corev1.Event, opts Options) Result {
-	failures := ClassifyPods(pods, events, opts)
+	return withFailures(r, ref, ClassifyPods(pods, events, opts))
+}
+
+func withFailures(r Result, ref Object, failures []PodFailure) Result {
 	if len(failures) == 0 {
 		return r
 	}

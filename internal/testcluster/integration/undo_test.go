@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/pydeploy/pydeploy/internal/testcluster"
 	"github.com/pydeploy/pydeploy/manifest"
@@ -225,32 +228,70 @@ func TestUndoRefusesAndSkips(t *testing.T) {
 	assertRelease(t, live, 2)
 }
 
-// TestApplyAfterUndo: the fields Undo restored belong to the
-// pydeploy-undo manager, so the next release is refused until it is
-// applied with Force, and then wins.
+// TestApplyAfterUndo: Undo applies as the release's field manager, so the
+// release after an automatic undo applies without Force, with no conflict,
+// and every field it sets is its own again.
 func TestApplyAfterUndo(t *testing.T) {
 	c, ns := undoReleases(t, 2)
 	ctx := context.Background()
-	_, err := rollout.Undo(ctx, c.Client(), ns, "web", 0, rollout.UndoOptions{})
+	res, err := rollout.Undo(ctx, c.Client(), ns, "web", 0, rollout.UndoOptions{})
 	assert.NilError(t, err)
-
-	opts := manifest.ApplyOptions{Namespace: ns}
-	_, err = manifest.Apply(ctx, c.Config(), undoRelease(t, 3), opts)
-	var ae *manifest.ApplyError
-	assert.Assert(t, errors.As(err, &ae), "%v", err)
-	fields := map[string]bool{}
-	for _, cf := range ae.Conflicts {
-		assert.Equal(t, cf.Manager, rollout.UndoFieldManager)
-		fields[cf.Field] = true
+	assert.Assert(t, !res.Replaced)
+	assertRelease(t, res.Deployment, 1)
+	for _, mf := range res.Deployment.ManagedFields {
+		if mf.Operation == metav1.ManagedFieldsOperationUpdate {
+			assert.Assert(t, mf.Subresource == "status" || strings.HasPrefix(mf.Manager, "kube-controller-manager") || mf.Manager == "testcluster",
+				"after Undo, manager %q (%s) owns fields of the Deployment", mf.Manager, mf.Operation)
+		}
 	}
-	assert.Assert(t, fields[`.spec.template.spec.containers[name="app"].image`], "%v", err)
-	assert.Assert(t, fields[".metadata.annotations.pydeploy.io/git-sha"], "%v", err)
+	undoWaitHistory(t, c, ns, 2, 3)
 
-	opts.Force = true
-	res, err := manifest.Apply(ctx, c.Config(), undoRelease(t, 3), opts)
-	assert.NilError(t, err)
-	assertRelease(t, toDeployment(t, res.Objects[0].Object.Object), 3)
+	out, err := manifest.Apply(ctx, c.Config(), undoRelease(t, 3), manifest.ApplyOptions{Namespace: ns})
+	assert.NilError(t, err, "the release after an undo must apply without Force")
+	assertRelease(t, toDeployment(t, out.Objects[0].Object.Object), 3)
 	undoWaitHistory(t, c, ns, 2, 3, 4)
+}
+
+// TestUndoKeepsConcurrentWrites: an annotation another writer owns is not
+// Undo's to replace, and a write that lands between Undo's read and its
+// apply makes the apply conflict (it is conditional on the resourceVersion
+// read) and be recomputed from a fresh read: nothing is lost.
+func TestUndoKeepsConcurrentWrites(t *testing.T) {
+	c, ns := undoReleases(t, 2)
+	ctx := context.Background()
+	deps := c.Client().AppsV1().Deployments(ns)
+	annotate := func(key, value string) {
+		t.Helper()
+		_, err := deps.Patch(ctx, "web", types.MergePatchType, []byte(fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, key, value)),
+			metav1.PatchOptions{FieldManager: "kubectl-annotate"})
+		assert.NilError(t, err)
+	}
+	annotate("team.example.com/owner", "payments")
+
+	var raced, applies atomic.Int32
+	cfg := c.Config()
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			if req.Method == http.MethodPatch && strings.HasSuffix(req.URL.Path, "/deployments/web") {
+				applies.Add(1)
+			}
+			resp, err := rt.RoundTrip(req)
+			if req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/deployments/web") && raced.Add(1) == 1 {
+				annotate("race.example.com/note", "written during undo")
+			}
+			return resp, err
+		})
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	assert.NilError(t, err)
+	res, err := rollout.Undo(ctx, cs, ns, "web", 0, rollout.UndoOptions{})
+	assert.NilError(t, err)
+	// The first apply conflicted with the concurrent write; the controller's
+	// own status writes may make a later one conflict too.
+	assert.Assert(t, applies.Load() >= 2, "the first apply should have conflicted with the concurrent write")
+	assertRelease(t, res.Deployment, 1)
+	assert.Equal(t, res.Deployment.Annotations["team.example.com/owner"], "payments")
+	assert.Equal(t, res.Deployment.Annotations["race.example.com/note"], "written during undo")
 }
 
 func toDeployment(t *testing.T, m map[string]any) *appsv1.Deployment {

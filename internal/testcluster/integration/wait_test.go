@@ -121,9 +121,8 @@ func TestWaitIgnoresOldReplicaSet(t *testing.T) {
 	w := waiter(t, c.Config(), rollout.Options{Timeout: deadline})
 	objs := apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:crashloop", 3))
 	_, err := w.Wait(testCtx(t), objs)
-	var pf status.PodFailure
-	assert.Assert(t, errors.As(err, &pf), "got %v", err)
-	assert.Equal(t, pf.Reason, status.PodCrashLooping)
+	assert.Equal(t, rollout.ClassOf(err), rollout.PodFailure, "got %v", err)
+	assert.Equal(t, rollout.Problems(err)[0].Pods[0].Reason, status.PodCrashLooping)
 
 	rec := newRecorder(nil, nil)
 	objs = apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:slow", 3))
@@ -146,9 +145,13 @@ func TestWaitReplicaFailureQuota(t *testing.T) {
 	}
 	apply(t, c.Config(), quota)
 	objs := apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:1", 3))
-	_, err := waiter(t, c.Config(), rollout.Options{Timeout: deadline}).Wait(testCtx(t), objs)
+	// The quota admits one pod of three and nothing will free it: after the
+	// grace with no progress, the ReplicaFailure stands.
+	opts := rollout.Options{Timeout: deadline, Tolerance: status.Tolerance{ReplicaFailureGrace: 2 * time.Second}}
+	_, err := waiter(t, c.Config(), opts).Wait(testCtx(t), objs)
 	var fe *rollout.FailedError
 	assert.Assert(t, errors.As(err, &fe), "got %v", err)
+	assert.Equal(t, rollout.ClassOf(err), rollout.PodFailure)
 	assert.Equal(t, fe.Reason, status.ReplicaFailure)
 	assert.Check(t, is.Contains(err.Error(), "FailedCreate"))
 	assert.Check(t, is.Contains(err.Error(), "quota"))
