@@ -27,8 +27,8 @@ import (
 
 const replicas = 3
 
-// scenario is one kind of rollout, chosen by the image as the pod driver
-// reads it (testcluster.ImageScenario).
+// scenario is one kind of rollout, chosen by the image as the nodes'
+// container runtime reads it (testcluster.ImageScenario).
 type scenario struct {
 	name  string
 	image string
@@ -97,7 +97,7 @@ func compare(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err := c.WriteKubeconfig(e.kubeconfig); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "control plane: internal/testcluster, started in %s (pods ready 200ms after binding; failure loops every 500ms)\n",
+	fmt.Fprintf(stdout, "control plane: internal/testcluster, started in %s (kubelet's own code on 3 nodes; scripted container runtime)\n",
 		time.Since(start).Round(100*time.Millisecond))
 	fmt.Fprintf(stdout, "Deployments: %d replicas, progressDeadlineSeconds %d (Kubernetes' default is 600: kubectl's failure verdicts would take 10 minutes)\n",
 		replicas, int(cfg.progressDeadline.Seconds()))
