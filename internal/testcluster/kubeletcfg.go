@@ -1,6 +1,7 @@
 package testcluster
 
 import (
+	"context"
 	"path/filepath"
 	"time"
 
@@ -49,6 +50,27 @@ type machine struct {
 	cpus   int
 	memory int64
 }
+
+// nodeDisk is each node's disk for ephemeral storage (the root and image
+// filesystems are one), all but 1Gi free: pods that request
+// ephemeral-storage fit, and kubelet's eviction manager sees no pressure.
+const nodeDisk = 100 << 30
+
+func diskInfo() (cadvisorapi.FsInfo, error) {
+	return cadvisorapi.FsInfo{
+		Timestamp: time.Now(), Device: "/dev/testcluster", Mountpoint: "/",
+		Capacity: nodeDisk, Available: nodeDisk - 1<<30, Usage: 1 << 30,
+	}, nil
+}
+
+// RootFsInfo reports the node's disk.
+func (m *machine) RootFsInfo() (cadvisorapi.FsInfo, error) { return diskInfo() }
+
+// ImagesFsInfo reports the node's disk: images share it.
+func (m *machine) ImagesFsInfo(context.Context) (cadvisorapi.FsInfo, error) { return diskInfo() }
+
+// ContainerFsInfo reports the node's disk: containers share it.
+func (m *machine) ContainerFsInfo(context.Context) (cadvisorapi.FsInfo, error) { return diskInfo() }
 
 func newMachine(cfg *nodeConfig) *machine {
 	return &machine{Fake: cadvisortest.Fake{NodeName: cfg.Name}, cpus: cfg.CPUs, memory: cfg.Memory}

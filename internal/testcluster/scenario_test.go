@@ -255,18 +255,32 @@ func TestScenarioCrashLoop(t *testing.T) {
 	}
 }
 
-// A container that crashes twice and then runs: two restarts, then Ready.
-func TestScenarioCrashTwiceThenRun(t *testing.T) {
+// A container that crashes twice, or is OOM-killed once, and then runs:
+// kubelet restarts it (after its back-off) and it becomes Ready.
+func TestScenarioCrashThenRun(t *testing.T) {
 	t.Parallel()
-	c := testcluster.Shared(t)
-	ns := c.NewNamespace(t)
-	client := c.Client()
-	create(t, client, httpReadiness(podOf(ns, "app", "example.com/app:1", map[string]string{testcluster.ScenarioAnnotation: "crash:times=2"})))
-	pod := podUntil(t, client, ns, "app", "Ready after two crashes", time.Minute, ready)
-	cs := appStatus(pod)
-	assert.Equal(t, cs.RestartCount, int32(2))
-	assert.Assert(t, cs.LastTerminationState.Terminated != nil)
-	assert.Equal(t, cs.LastTerminationState.Terminated.ExitCode, int32(1))
+	for _, tc := range []struct {
+		scenario       string
+		restarts, exit int32
+		reason         string
+	}{
+		{"crash:times=2", 2, 1, "Error"},
+		{"oom:times=1", 1, 137, "OOMKilled"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			t.Parallel()
+			c := testcluster.Shared(t)
+			ns := c.NewNamespace(t)
+			client := c.Client()
+			create(t, client, httpReadiness(podOf(ns, "app", "example.com/app:1", map[string]string{testcluster.ScenarioAnnotation: tc.scenario})))
+			pod := podUntil(t, client, ns, "app", "Ready after its exits", time.Minute, ready)
+			cs := appStatus(pod)
+			assert.Equal(t, cs.RestartCount, tc.restarts)
+			assert.Assert(t, cs.LastTerminationState.Terminated != nil)
+			assert.Equal(t, cs.LastTerminationState.Terminated.ExitCode, tc.exit)
+			assert.Equal(t, cs.LastTerminationState.Terminated.Reason, tc.reason)
+		})
+	}
 }
 
 func TestScenarioImagePull(t *testing.T) {
