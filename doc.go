@@ -30,10 +30,13 @@
 //
 // # Packages
 //
-//   - deploy: typed builders for a Python service's Deployment, Service,
-//     PodDisruptionBudget, NetworkPolicy, HorizontalPodAutoscaler and
-//     ServiceAccount, with production defaults (each removable) and
-//     validation that lists every problem with its field path.
+//   - deploy: typed builders for a Python web service, background worker,
+//     Job or CronJob (and a web service's pre-deploy migration Job), with
+//     its Service, Ingress or HTTPRoute, ConfigMaps, PodDisruptionBudget,
+//     NetworkPolicy, HorizontalPodAutoscaler and ServiceAccount, production
+//     defaults (each removable), and validation that lists every problem
+//     with its field path, for built objects and (Validate) for any edited
+//     or parsed ones.
 //   - probe: typed readiness, liveness and startup probes, and a checker
 //     that runs a probe against a live endpoint with kubelet's semantics.
 //   - manifest: deterministic YAML, parsing, variable expansion, image

@@ -52,9 +52,9 @@ func Example() {
 	fmt.Println("stamp:", st.GitSHA, st.Image, st.LockHash)
 	// Output:
 	// kind: ServiceAccount
+	// kind: NetworkPolicy
 	// kind: Service
 	// kind: Deployment
 	// kind: PodDisruptionBudget
-	// kind: NetworkPolicy
 	// stamp: 3f2c1d07a9b8 ghcr.io/acme/payments:3f2c1d07a9b8 sha256:deb94343a27e
 }

@@ -6,11 +6,7 @@ import (
 	"time"
 
 	"github.com/distribution/reference"
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -46,23 +42,51 @@ const TmpPath = "/tmp"
 const (
 	ephemeralRequestHeadroom = "64Mi"
 	ephemeralLimitHeadroom   = "256Mi"
+	tmpVolume                = "tmp"
 )
 
 // builder holds the state of one Build call, so App stays unmodified.
 type builder struct {
-	app      *App
+	app      App
+	minor    int
 	problems []Problem
 	sel      map[string]string
 	labels   map[string]string
 	annots   map[string]string
 	digest   bool
 	grace    int64
+	shutdown Shutdown
+	cmNames  map[string]string // generated ConfigMap base name -> rendered name
+	// suppress lists checks whose failure on the built objects is a
+	// consequence of a problem already reported on the spec.
+	suppress map[CheckID]bool
+	// knownBad holds values (the app name, say) already reported as the
+	// cause; object problems quoting them are cascades.
+	knownBad map[string]bool
 }
 
 func (b *builder) add(id CheckID, kind string, errs ...*field.Error) {
 	for _, e := range errs {
 		b.problems = append(b.problems, Problem{Check: id, Kind: kind, Err: e})
 	}
+}
+
+func (b *builder) workloadKind() string {
+	switch b.app.Kind() {
+	case WorkloadJob:
+		return "Job"
+	case WorkloadCronJob:
+		return "CronJob"
+	}
+	return "Deployment"
+}
+
+// podPath is the path of the pod spec inside the workload object.
+func (b *builder) podPath() *field.Path {
+	if b.app.Kind() == WorkloadCronJob {
+		return field.NewPath("spec", "jobTemplate", "spec", "template", "spec")
+	}
+	return field.NewPath("spec", "template", "spec")
 }
 
 func (b *builder) meta(name string) metav1.ObjectMeta {
@@ -74,11 +98,14 @@ func (b *builder) selectorLabels() map[string]string {
 	if a.selector != nil {
 		return maps.Clone(a.selector)
 	}
-	inst := a.instance
-	if inst == "" {
-		inst = a.name
+	return map[string]string{LabelName: a.name, LabelInstance: b.instance()}
+}
+
+func (b *builder) instance() string {
+	if b.app.instance != "" {
+		return b.app.instance
 	}
-	return map[string]string{LabelName: a.name, LabelInstance: inst}
+	return b.app.name
 }
 
 func (b *builder) commonLabels(tag string) map[string]string {
@@ -110,7 +137,7 @@ func (b *builder) commonAnnotations() map[string]string {
 	}
 	for _, w := range a.waivers {
 		c, ok := LookupCheck(w.id)
-		if !ok || w.reason == "" {
+		if !ok || strings.TrimSpace(w.reason) == "" {
 			continue
 		}
 		m[WaiverAnnotationPrefix+string(w.id)] = w.reason
@@ -123,7 +150,7 @@ func (b *builder) commonAnnotations() map[string]string {
 		for i, w := range a.writable {
 			paths[i] = w.path + ": " + w.reason
 		}
-		m = merge(m, map[string]string{WritablePathAnnotation: strings.Join(paths, "; ")})
+		m = mergeCopy(m, map[string]string{WritablePathAnnotation: strings.Join(paths, "; ")})
 	}
 	return m
 }
@@ -144,17 +171,22 @@ func imageTag(img string) (tag string, digest bool) {
 
 // effectiveReplicas is the replica count that decides on the PDB and
 // spreading: the HPA's minimum when autoscaled.
-func (a *App) effectiveReplicas() int32 {
+func (a App) effectiveReplicas() int32 {
 	switch {
+	case a.Kind() == WorkloadJob || a.Kind() == WorkloadCronJob:
+		return 1
 	case a.autoscaling != nil:
 		return a.autoscaling.MinReplicas
 	case a.replicas != nil:
 		return *a.replicas
-	case a.noService:
+	case a.Kind() == WorkloadWorker || a.noService:
 		return 1
 	}
 	return 2
 }
+
+// hasService reports whether Build generates a Service.
+func (a App) hasService() bool { return a.Kind() == WorkloadWeb && !a.noService }
 
 func secondsCeil(d time.Duration) int64 {
 	s := int64(d / time.Second)
@@ -164,51 +196,73 @@ func secondsCeil(d time.Duration) int64 {
 	return s
 }
 
-func (b *builder) quantity(s string, fld *field.Path) (resource.Quantity, bool) {
+// quantity parses s; an unparsable one is reported with the API server's
+// words and suppresses the "missing" check of that resource.
+func (b *builder) quantity(s string, fld *field.Path, missing CheckID) (resource.Quantity, bool) {
 	q, err := resource.ParseQuantity(s)
 	if err != nil {
-		b.add(CheckResourcesFormat, "Deployment", field.Invalid(fld, s, "must be a resource quantity such as 250m or 512Mi"))
+		b.add(CheckResourcesFormat, b.workloadKind(), field.Invalid(fld, s, resource.ErrFormatWrong.Error()))
+		if missing != "" {
+			b.suppress[missing] = true
+		}
 		return resource.Quantity{}, false
 	}
 	return q, true
 }
 
-func (b *builder) resources(fld *field.Path) corev1.ResourceRequirements {
+type resourceSpec struct {
+	cpuRequest, cpuLimit, memRequest, memLimit string
+	ephemeral                                  bool
+	// app: the app container, which the emptyDirs and WithEphemeralStorage
+	// size; other containers get the headroom only.
+	app bool
+}
+
+func (b *builder) appResources() resourceSpec {
+	a := b.app
+	r := resourceSpec{cpuRequest: a.cpuRequest, cpuLimit: a.cpuLimit, memRequest: a.memRequest, memLimit: a.memLimit, ephemeral: !a.noEphemeral, app: true}
+	if cpu, memReq, memLim, ok := a.server.sizing(); ok {
+		if !a.cpuSet {
+			r.cpuRequest = cpu
+		}
+		if !a.memReqSet {
+			r.memRequest = memReq
+		}
+		if !a.memLimSet {
+			r.memLimit = memLim
+		}
+	}
+	return r
+}
+
+func (b *builder) resources(rs resourceSpec, fld *field.Path) corev1.ResourceRequirements {
 	a := b.app
 	r := corev1.ResourceRequirements{Requests: corev1.ResourceList{}, Limits: corev1.ResourceList{}}
-	set := func(list corev1.ResourceList, name corev1.ResourceName, s string, f *field.Path) {
+	set := func(list corev1.ResourceList, name corev1.ResourceName, s string, f *field.Path, missing CheckID) {
 		if s == "" {
 			return
 		}
-		if q, ok := b.quantity(s, f.Key(string(name))); ok {
+		if q, ok := b.quantity(s, f.Key(string(name)), missing); ok {
 			list[name] = q
 		}
 	}
-	set(r.Requests, corev1.ResourceCPU, a.cpuRequest, fld.Child("requests"))
-	set(r.Limits, corev1.ResourceCPU, a.cpuLimit, fld.Child("limits"))
-	set(r.Requests, corev1.ResourceMemory, a.memRequest, fld.Child("requests"))
-	set(r.Limits, corev1.ResourceMemory, a.memLimit, fld.Child("limits"))
-	if !a.noEphemeral {
+	set(r.Requests, corev1.ResourceCPU, rs.cpuRequest, fld.Child("requests"), CheckCPURequest)
+	set(r.Limits, corev1.ResourceCPU, rs.cpuLimit, fld.Child("limits"), "")
+	set(r.Requests, corev1.ResourceMemory, rs.memRequest, fld.Child("requests"), CheckMemory)
+	set(r.Limits, corev1.ResourceMemory, rs.memLimit, fld.Child("limits"), CheckMemory)
+	switch {
+	case !rs.ephemeral:
+	case !rs.app:
+		r.Requests[corev1.ResourceEphemeralStorage] = resource.MustParse(ephemeralRequestHeadroom)
+		r.Limits[corev1.ResourceEphemeralStorage] = resource.MustParse(ephemeralLimitHeadroom)
+	default:
 		if a.ephExplicit {
-			set(r.Requests, corev1.ResourceEphemeralStorage, a.ephRequest, fld.Child("requests"))
-			set(r.Limits, corev1.ResourceEphemeralStorage, a.ephLimit, fld.Child("limits"))
+			set(r.Requests, corev1.ResourceEphemeralStorage, a.ephRequest, fld.Child("requests"), CheckEphemeralStorage)
+			set(r.Limits, corev1.ResourceEphemeralStorage, a.ephLimit, fld.Child("limits"), CheckEphemeralStorage)
 		} else {
-			disk := resource.MustParse("0")
-			if !a.noTmp && !a.tmpMemory {
-				if q, err := resource.ParseQuantity(a.tmpSize); err == nil {
-					disk.Add(q)
-				}
-			}
-			for _, w := range a.writable {
-				if q, err := resource.ParseQuantity(w.size); err == nil {
-					disk.Add(q)
-				}
-			}
-			req, lim := disk.DeepCopy(), disk.DeepCopy()
-			req.Add(resource.MustParse(ephemeralRequestHeadroom))
-			lim.Add(resource.MustParse(ephemeralLimitHeadroom))
-			r.Requests[corev1.ResourceEphemeralStorage] = normalizeBinary(req)
-			r.Limits[corev1.ResourceEphemeralStorage] = normalizeBinary(lim)
+			req, lim := b.ephemeralDefault()
+			r.Requests[corev1.ResourceEphemeralStorage] = req
+			r.Limits[corev1.ResourceEphemeralStorage] = lim
 		}
 	}
 	if len(r.Requests) == 0 {
@@ -218,6 +272,27 @@ func (b *builder) resources(fld *field.Path) corev1.ResourceRequirements {
 		r.Limits = nil
 	}
 	return r
+}
+
+// ephemeralDefault sizes ephemeral storage from the disk-backed emptyDirs
+// plus headroom for logs and writes to the container layer.
+func (b *builder) ephemeralDefault() (resource.Quantity, resource.Quantity) {
+	a := b.app
+	disk := resource.MustParse("0")
+	if !a.noTmp && !a.tmpMemory {
+		if q, err := resource.ParseQuantity(a.tmpSize); err == nil {
+			disk.Add(q)
+		}
+	}
+	for _, w := range a.writable {
+		if q, err := resource.ParseQuantity(w.size); err == nil {
+			disk.Add(q)
+		}
+	}
+	req, lim := disk.DeepCopy(), disk.DeepCopy()
+	req.Add(resource.MustParse(ephemeralRequestHeadroom))
+	lim.Add(resource.MustParse(ephemeralLimitHeadroom))
+	return normalizeBinary(req), normalizeBinary(lim)
 }
 
 // normalizeBinary re-parses a sum so it renders canonically (e.g. "192Mi").
@@ -230,302 +305,59 @@ func (b *builder) emptyDir(size string, memory bool, fld *field.Path) *corev1.Em
 	if memory {
 		ed.Medium = corev1.StorageMediumMemory
 	}
-	if q, ok := b.quantity(size, fld); ok {
+	if q, ok := b.quantity(size, fld, ""); ok {
 		ed.SizeLimit = &q
 	}
 	return ed
 }
 
-func (b *builder) probes(c *corev1.Container) {
-	a := b.app
-	host := func(p *corev1.Probe) *corev1.Probe {
-		if p == nil || p.HTTPGet == nil || a.djangoHost == "" {
-			return p
-		}
-		for _, h := range p.HTTPGet.HTTPHeaders {
-			if strings.EqualFold(h.Name, "Host") {
-				return p
-			}
-		}
-		p.HTTPGet.HTTPHeaders = append(p.HTTPGet.HTTPHeaders, corev1.HTTPHeader{Name: "Host", Value: a.djangoHost})
+// djangoHost adds the Host header to an HTTP probe unless it has one.
+func (b *builder) djangoHost(p *corev1.Probe) *corev1.Probe {
+	host := b.app.djangoHost
+	if p == nil || p.HTTPGet == nil || host == "" {
 		return p
 	}
-	cfld := field.NewPath("spec", "template", "spec", "containers").Index(0)
-	use := func(pb *probe.Builder, kind probe.Kind) *corev1.Probe {
-		if err := pb.Err(); err != nil {
-			b.add(CheckProbeSpec, "Deployment", field.Invalid(cfld.Child(kind.String()), "", err.Error()))
+	for _, h := range p.HTTPGet.HTTPHeaders {
+		if strings.EqualFold(h.Name, "Host") {
+			return p
 		}
-		return host(pb.Probe())
 	}
+	p.HTTPGet.HTTPHeaders = append(p.HTTPGet.HTTPHeaders, corev1.HTTPHeader{Name: "Host", Value: host})
+	return p
+}
+
+// probes sets the app container's probes: readiness (web default: GET on
+// the port), liveness if asked, and a startup probe sized for the boot
+// time on the liveness (else readiness) handler.
+func (b *builder) probes(c *corev1.Container) {
+	a := b.app
 	var base *probe.Builder
-	if !a.noReadiness {
+	if !a.noReadiness && a.Kind() != WorkloadJob && a.Kind() != WorkloadCronJob {
 		rb := a.readiness
-		if rb == nil {
-			rb = probe.HTTPGet(a.readinessPath, intstr.FromString(a.portName))
+		if rb == nil && a.Kind() == WorkloadWeb {
+			def := probe.HTTPGet(a.readinessPath, intstr.FromString(a.portName))
+			rb = &def
 		}
-		c.ReadinessProbe = use(rb, probe.KindReadiness)
-		base = rb
+		if rb != nil {
+			c.ReadinessProbe = b.djangoHost(rb.Probe())
+			base = rb
+		}
 	}
 	if a.liveness != nil {
-		c.LivenessProbe = use(a.liveness, probe.KindLiveness)
+		c.LivenessProbe = b.djangoHost(a.liveness.Probe())
 		base = a.liveness
 	}
-	if !a.noStartup && a.bootTime > 0 {
-		if base == nil {
-			base = probe.TCP(intstr.FromString(a.portName))
-		}
-		c.StartupProbe = host(probe.Startup(base, a.bootTime))
+	if a.noStartup || a.bootTime <= 0 {
+		return
 	}
-}
-
-func (b *builder) container(grace int64) corev1.Container {
-	a := b.app
-	cfld := field.NewPath("spec", "template", "spec", "containers").Index(0)
-	tmpDir := ""
-	if !a.noTmp {
-		tmpDir = TmpPath
+	if base == nil && a.Kind() == WorkloadWeb {
+		tcp := probe.TCP(intstr.FromString(a.portName))
+		base = &tcp
 	}
-	c := corev1.Container{
-		Name:                     ContainerName,
-		Image:                    a.image,
-		Command:                  a.server.command(a.port, a.shutdown.Graceful, tmpDir),
-		Ports:                    []corev1.ContainerPort{{Name: a.portName, ContainerPort: a.port, Protocol: corev1.ProtocolTCP}},
-		Resources:                b.resources(cfld.Child("resources")),
-		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
-		ImagePullPolicy:          a.pullPolicy,
+	if base == nil || (a.Kind() != WorkloadWeb && c.LivenessProbe == nil) {
+		return // nothing kubelet would kill during a slow boot
 	}
-	for _, p := range a.extraPorts {
-		c.Ports = append(c.Ports, corev1.ContainerPort{Name: p.Name, ContainerPort: p.Port, Protocol: corev1.ProtocolTCP})
-	}
-	if c.ImagePullPolicy == "" && b.digest {
-		c.ImagePullPolicy = corev1.PullIfNotPresent
-	}
-	userSetUnbuffered := false
-	for _, e := range a.env {
-		userSetUnbuffered = userSetUnbuffered || e.Name == "PYTHONUNBUFFERED"
-	}
-	if !a.noUnbuffered && !userSetUnbuffered {
-		c.Env = append(c.Env, corev1.EnvVar{Name: "PYTHONUNBUFFERED", Value: "1"})
-	}
-	for _, e := range a.env {
-		c.Env = append(c.Env, *e.DeepCopy())
-	}
-	for _, e := range a.envFrom {
-		c.EnvFrom = append(c.EnvFrom, *e.DeepCopy())
-	}
-	if s := secondsCeil(a.shutdown.PreStopSleep); s > 0 {
-		c.Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: s}}}
-	}
-	if a.containerSecurity != nil {
-		c.SecurityContext = a.containerSecurity.DeepCopy()
-	} else {
-		c.SecurityContext = &corev1.SecurityContext{
-			RunAsNonRoot:             ptrTo(true),
-			RunAsUser:                ptrTo(a.uid),
-			RunAsGroup:               ptrTo(a.gid),
-			AllowPrivilegeEscalation: ptrTo(false),
-			Privileged:               ptrTo(false),
-			ReadOnlyRootFilesystem:   ptrTo(!a.writableRoot),
-			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-		}
-	}
-	if !a.noTmp {
-		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "tmp", MountPath: TmpPath})
-	}
-	for i, w := range a.writable {
-		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: writableVolume(i), MountPath: w.path})
-	}
-	b.probes(&c)
-	return c
-}
-
-func writableVolume(i int) string { return "writable-" + itoa(int32(i)) }
-
-func (b *builder) podSpec() corev1.PodSpec {
-	a := b.app
-	pfld := field.NewPath("spec", "template", "spec")
-	ps := corev1.PodSpec{
-		Containers:                    []corev1.Container{b.container(b.grace)},
-		TerminationGracePeriodSeconds: ptrTo(b.grace),
-		AutomountServiceAccountToken:  ptrTo(a.automountToken),
-	}
-	switch a.saMode {
-	case saCreate:
-		ps.ServiceAccountName = a.name
-	case saExisting:
-		ps.ServiceAccountName = a.saName
-	}
-	if a.podSecurity != nil {
-		ps.SecurityContext = a.podSecurity.DeepCopy()
-	} else {
-		ps.SecurityContext = &corev1.PodSecurityContext{
-			RunAsNonRoot:   ptrTo(true),
-			RunAsUser:      ptrTo(a.uid),
-			RunAsGroup:     ptrTo(a.gid),
-			FSGroup:        ptrTo(a.gid),
-			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-		}
-	}
-	if !a.noTmp {
-		ps.Volumes = append(ps.Volumes, corev1.Volume{Name: "tmp", VolumeSource: corev1.VolumeSource{
-			EmptyDir: b.emptyDir(a.tmpSize, a.tmpMemory, pfld.Child("volumes").Index(0).Child("emptyDir", "sizeLimit"))}})
-	}
-	for i, w := range a.writable {
-		ps.Volumes = append(ps.Volumes, corev1.Volume{Name: writableVolume(i), VolumeSource: corev1.VolumeSource{
-			EmptyDir: b.emptyDir(w.size, false, pfld.Child("volumes").Index(len(ps.Volumes)).Child("emptyDir", "sizeLimit"))}})
-	}
-	if a.effectiveReplicas() > 1 && !a.noSpread {
-		sel := &metav1.LabelSelector{MatchLabels: maps.Clone(b.sel)}
-		ps.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
-			PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
-				Weight: 100,
-				PodAffinityTerm: corev1.PodAffinityTerm{
-					LabelSelector: sel.DeepCopy(),
-					TopologyKey:   corev1.LabelHostname,
-				},
-			}},
-		}}
-		for _, key := range []string{corev1.LabelHostname, corev1.LabelTopologyZone} {
-			ps.TopologySpreadConstraints = append(ps.TopologySpreadConstraints, corev1.TopologySpreadConstraint{
-				MaxSkew:           1,
-				TopologyKey:       key,
-				WhenUnsatisfiable: corev1.ScheduleAnyway,
-				LabelSelector:     sel.DeepCopy(),
-				MatchLabelKeys:    []string{appsv1.DefaultDeploymentUniqueLabelKey},
-			})
-		}
-	}
-	return ps
-}
-
-func (b *builder) deployment() *appsv1.Deployment {
-	a := b.app
-	podLabels := maps.Clone(b.labels)
-	maps.Copy(podLabels, a.podLabels)
-	d := &appsv1.Deployment{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: b.meta(a.name),
-		Spec: appsv1.DeploymentSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: maps.Clone(b.sel)},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: maps.Clone(a.podAnnotations)},
-				Spec:       b.podSpec(),
-			},
-			MinReadySeconds:         int32(secondsCeil(a.minReady)),
-			ProgressDeadlineSeconds: ptrTo(int32(secondsCeil(a.progressDeadline))),
-			RevisionHistoryLimit:    ptrTo(a.revisionHistoryLimit),
-		},
-	}
-	if a.autoscaling == nil {
-		d.Spec.Replicas = ptrTo(a.effectiveReplicas())
-	} else if a.replicas != nil {
-		d.Spec.Replicas = ptrTo(*a.replicas)
-	}
-	switch {
-	case a.strategy != nil:
-		d.Spec.Strategy = *a.strategy.DeepCopy()
-	default:
-		quarter := intstr.FromString("25%")
-		d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
-			RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: ptrTo(quarter), MaxUnavailable: ptrTo(quarter)}}
-	}
-	return d
-}
-
-func (b *builder) service() *corev1.Service {
-	a := b.app
-	sp := a.servicePort
-	if sp == 0 {
-		sp = a.port
-	}
-	s := &corev1.Service{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: b.meta(a.name),
-		Spec: corev1.ServiceSpec{
-			Type:     corev1.ServiceTypeClusterIP,
-			Selector: maps.Clone(b.sel),
-			Ports:    []corev1.ServicePort{{Name: a.portName, Port: sp, TargetPort: intstr.FromString(a.portName), Protocol: corev1.ProtocolTCP}},
-		},
-	}
-	for _, p := range a.extraPorts {
-		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: p.Name, Port: p.Port, TargetPort: intstr.FromString(p.Name), Protocol: corev1.ProtocolTCP})
-	}
-	return s
-}
-
-func (b *builder) networkPolicy() *networkingv1.NetworkPolicy {
-	a := b.app
-	tcp := corev1.ProtocolTCP
-	rule := networkingv1.NetworkPolicyIngressRule{}
-	for _, name := range append([]string{a.portName}, portNames(a.extraPorts)...) {
-		rule.Ports = append(rule.Ports, networkingv1.NetworkPolicyPort{Protocol: ptrTo(tcp), Port: ptrTo(intstr.FromString(name))})
-	}
-	for _, p := range a.networkPeers {
-		rule.From = append(rule.From, *p.DeepCopy())
-	}
-	return &networkingv1.NetworkPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: b.meta(a.name),
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: maps.Clone(b.sel)},
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-			Ingress:     []networkingv1.NetworkPolicyIngressRule{rule},
-		},
-	}
-}
-
-func portNames(ps []Port) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Name
-	}
-	return out
-}
-
-func (b *builder) pdb() *policyv1.PodDisruptionBudget {
-	a := b.app
-	mu := intstr.FromInt32(1)
-	if a.pdbMaxUnavailable != nil {
-		mu = *a.pdbMaxUnavailable
-	}
-	return &policyv1.PodDisruptionBudget{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
-		ObjectMeta: b.meta(a.name),
-		Spec: policyv1.PodDisruptionBudgetSpec{
-			Selector:                   &metav1.LabelSelector{MatchLabels: maps.Clone(b.sel)},
-			MaxUnavailable:             &mu,
-			UnhealthyPodEvictionPolicy: ptrTo(policyv1.AlwaysAllow),
-		},
-	}
-}
-
-func (b *builder) hpa() *autoscalingv2.HorizontalPodAutoscaler {
-	a := b.app
-	as := a.autoscaling
-	return &autoscalingv2.HorizontalPodAutoscaler{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
-		ObjectMeta: b.meta(a.name),
-		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
-			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: a.name},
-			MinReplicas:    ptrTo(as.MinReplicas),
-			MaxReplicas:    as.MaxReplicas,
-			Metrics: []autoscalingv2.MetricSpec{{
-				Type: autoscalingv2.ResourceMetricSourceType,
-				Resource: &autoscalingv2.ResourceMetricSource{
-					Name:   corev1.ResourceCPU,
-					Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptrTo(as.CPUUtilizationRatio)},
-				},
-			}},
-		},
-	}
-}
-
-func (b *builder) serviceAccount() *corev1.ServiceAccount {
-	return &corev1.ServiceAccount{
-		TypeMeta:                     metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
-		ObjectMeta:                   b.meta(b.app.name),
-		AutomountServiceAccountToken: ptrTo(false),
-	}
+	c.StartupProbe = b.djangoHost(probe.Startup(*base, a.bootTime))
 }
 
 func ptrTo[T any](v T) *T { return &v }

@@ -15,7 +15,7 @@ import (
 	"github.com/pydeploy/pydeploy/probe"
 )
 
-func buildErr(t *testing.T, a *deploy.App) *deploy.ValidationError {
+func buildErr(t *testing.T, a deploy.App) *deploy.ValidationError {
 	t.Helper()
 	_, err := a.Build()
 	var ve *deploy.ValidationError
@@ -41,7 +41,7 @@ func TestBuild_TenMistakes(t *testing.T) {
 		WithExtraPort("ssh", 22)                                                 // 10 ports.ssh
 	ve := buildErr(t, a)
 	want := []deploy.CheckID{
-		deploy.CheckImageLatest, deploy.CheckShutdown, deploy.CheckDeploymentSpec, deploy.CheckStrategy,
+		deploy.CheckShutdown, deploy.CheckDeploymentSpec, deploy.CheckStrategy, deploy.CheckImageLatest,
 		deploy.CheckSSHPort, deploy.CheckEnvSecret, deploy.CheckEnvDuplicate, deploy.CheckResourcesFormat,
 		deploy.CheckRunAsNonRoot, deploy.CheckProbeIdentical,
 	}
@@ -78,7 +78,7 @@ func TestBuild_Defaults(t *testing.T) {
 		assert.Assert(t, gvk.Version != "" && gvk.Kind != "", "object without TypeMeta: %T", o)
 		kinds = append(kinds, gvk.Kind)
 	}
-	assert.DeepEqual(t, kinds, []string{"ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "NetworkPolicy"})
+	assert.DeepEqual(t, kinds, []string{"ServiceAccount", "NetworkPolicy", "Service", "Deployment", "PodDisruptionBudget"})
 }
 
 func TestBuild_Servers(t *testing.T) {
@@ -108,7 +108,7 @@ func TestBuild_Servers(t *testing.T) {
 
 func TestBuild_ShutdownBudget(t *testing.T) {
 	t.Parallel()
-	base := func() *deploy.App {
+	base := func() deploy.App {
 		return deploy.NewApp("svc", "ns").WithImage("reg.example/svc:v1").WithServer(deploy.Uvicorn("app:app"))
 	}
 	b := mustBuild(t, base().WithTerminationGracePeriod(90*time.Second))
@@ -139,7 +139,10 @@ func TestBuild_Autoscaling(t *testing.T) {
 	assert.Assert(t, ve.Has(deploy.CheckHPA))
 	ve = buildErr(t, deploy.NewApp("svc", "ns").WithImage("reg.example/svc:v1").WithServer(deploy.Uvicorn("app:app")).
 		WithAutoscaling(4, 2, 0).WithoutCPURequest("scale on memory later"))
-	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckHPA, deploy.CheckHPA, deploy.CheckHPA})
+	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckHPA, deploy.CheckHPA})
+	ve = buildErr(t, deploy.NewApp("svc", "ns").WithImage("reg.example/svc:v1").WithServer(deploy.Uvicorn("app:app")).
+		WithAutoscaling(2, 5, 70).WithoutCPURequest("scale on memory later"))
+	assert.ErrorContains(t, ve, `utilization is a percentage of the request, and container "app" of Deployment "svc" requests no cpu [hpa.config]`)
 }
 
 func TestBuild_Django(t *testing.T) {
@@ -209,14 +212,15 @@ func TestBuild_Warnings(t *testing.T) {
 	for _, w := range b.Warnings {
 		got = append(got, w.Check)
 	}
-	assert.DeepEqual(t, got, []deploy.CheckID{deploy.CheckSingleWorker, deploy.CheckReplicas, deploy.CheckNetworkPolicy, deploy.CheckServiceAccount})
+	assert.DeepEqual(t, got, []deploy.CheckID{deploy.CheckSingleWorker, deploy.CheckServiceAccount, deploy.CheckReplicas, deploy.CheckNetworkPolicy})
 	assert.Assert(t, b.PodDisruptionBudget == nil && b.NetworkPolicy == nil)
 	assert.Assert(t, b.Deployment.Spec.Template.Spec.Affinity == nil, "no spreading for one replica")
 }
 
 func TestBuild_OptOuts(t *testing.T) {
 	t.Parallel()
-	b := mustBuild(t, payments().
+	b := mustBuild(t, deploy.NewApp("payments-api", "payments").WithImage(paymentsImage).
+		WithServer(deploy.Gunicorn("payments.wsgi:application").WithWorkers(4)).WithReplicas(3).
 		WithoutService().WithoutPDB("singleton consumer").WithoutSpread("two nodes only").
 		WithoutServiceAccount().WithoutPythonUnbuffered().WithoutStartupProbe().
 		WithoutEphemeralStorage("node-local disk is not metered here").
@@ -251,8 +255,9 @@ func TestBuild_Resources(t *testing.T) {
 		"requests.cpu": "250m", "requests.memory": "300Mi", "requests.ephemeral-storage": "164Mi",
 		"limits.cpu": "1", "limits.memory": "600Mi", "limits.ephemeral-storage": "356Mi",
 	})
-	ve := buildErr(t, payments().WithCPU("lots").WithTmp("1Gi", true))
-	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckResourcesFormat, deploy.CheckCPURequest, deploy.CheckResourcesFormat})
+	// An unparsable request is reported once, not again as a missing one.
+	ve := buildErr(t, payments().WithCPU("lots").WithTmp("2Gi", true))
+	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckResourcesFormat, deploy.CheckResourcesFormat})
 }
 
 func TestBuild_DoesNotMutateApp(t *testing.T) {

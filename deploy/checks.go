@@ -85,10 +85,23 @@ const (
 	CheckNetworkPolicy       CheckID = "networkpolicy.missing"
 	CheckWaiver              CheckID = "waiver.format"
 	CheckSchema              CheckID = "schema.structural"
+	CheckOption              CheckID = "option.not-applicable"
+	CheckResourceSizing      CheckID = "resources.sizing"
+	CheckKubernetesVersion   CheckID = "kubernetes.version"
+	CheckJobSpec             CheckID = "job.spec"
+	CheckCronJobSpec         CheckID = "cronjob.spec"
+	CheckContainers          CheckID = "containers.spec"
+	CheckVolumes             CheckID = "volumes.reference"
+	CheckConfigReference     CheckID = "config.reference"
+	CheckScheduling          CheckID = "scheduling.spec"
+	CheckServiceType         CheckID = "service.type"
+	CheckIngress             CheckID = "ingress.backend"
+	CheckHTTPRoute           CheckID = "httproute.backend"
+	CheckNamespace           CheckID = "namespace.unset"
 )
 
 var checkList = []Check{
-	{CheckName, SeverityError, "Names are valid: namespace and Deployment a DNS-1123 label/subdomain, Service a DNS-1035 label (starts with a letter, at most 63 characters).", nil, nil, nil,
+	{CheckName, SeverityError, "Names are valid: namespace a DNS-1123 label, Deployment and most kinds a DNS-1123 subdomain, Service a DNS-1035 label (starts with a letter, at most 63 characters), Job at most 63 and CronJob at most 52 characters (their pods' labels carry the name).", nil, nil, nil,
 		"Use a lower-case name that starts with a letter, e.g. payments-api.", "V1"},
 	{CheckLabels, SeverityError, "Label keys and values are valid (apimachinery ValidateLabels).", nil, []string{"label-values"}, nil,
 		"Label values are at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric.", "V2, D1"},
@@ -96,11 +109,11 @@ var checkList = []Check{
 		"Do not override the selector keys (app.kubernetes.io/name, app.kubernetes.io/instance) in pod labels.", "V3, D2"},
 	{CheckServiceDangling, SeverityError, "The Service selector selects the pod template.", []string{"dangling-service"}, []string{"service-targets-pod"}, nil,
 		"Keep the Service selector equal to the Deployment selector.", "V4"},
-	{CheckServiceTargetPort, SeverityError, "Every Service targetPort names (or numbers) a declared containerPort.", []string{"invalid-target-ports"}, []string{"service-targets-pod"}, nil,
+	{CheckServiceTargetPort, SeverityError, "Every targetPort of a Service that selects a workload names (or numbers) a declared containerPort.", []string{"invalid-target-ports"}, []string{"service-targets-pod"}, nil,
 		"Declare the port on the container with WithPort/WithExtraPort.", "V5"},
 	{CheckServicePortNames, SeverityError, "A Service with several ports names every port, and names are unique.", nil, nil, nil,
 		"Give every port a distinct IANA_SVC_NAME.", "V6"},
-	{CheckPorts, SeverityError, "Container ports are valid numbers with valid, unique IANA_SVC_NAME names (at most 15 characters).", []string{"invalid-target-ports"}, nil, nil,
+	{CheckPorts, SeverityError, "Container and Service ports are valid numbers (1-65535) with valid, unique IANA_SVC_NAME names (at most 15 characters).", []string{"invalid-target-ports"}, nil, nil,
 		"Use a port in 1-65535 and a name like http or metrics.", "V5"},
 	{CheckSSHPort, SeverityError, "No container exposes port 22 (SSH).", []string{"ssh-port"}, nil, nil,
 		"Do not run an SSH server in an application container.", ""},
@@ -124,8 +137,8 @@ var checkList = []Check{
 		"Raise WithProgressDeadline or lower WithMinReady.", "D5, D6"},
 	{CheckReplicas, SeverityWarning, "A Deployment targeted by a Service runs at least 2 replicas (or an HPA minimum of 2).", []string{"minimum-three-replicas"}, []string{"deployment-replicas", "horizontalpodautoscaler-replicas"}, []string{"deploymentMissingReplicas"},
 		"Use WithReplicas(2) or more, or WithAutoscaling.", "D3"},
-	{CheckRestartPolicy, SeverityError, "The pod template restartPolicy is Always (the only value a Deployment allows).", nil, nil, nil,
-		"Leave restartPolicy unset or Always.", "V16"},
+	{CheckRestartPolicy, SeverityError, "The pod template restartPolicy is Always for Deployments, StatefulSets and DaemonSets, OnFailure or Never for Jobs and CronJobs (the values the API server allows).", nil, []string{"cronjob-restartpolicy"}, nil,
+		"Leave restartPolicy to the builder.", "V16"},
 	{CheckShutdown, SeverityError, "terminationGracePeriodSeconds covers preStop sleep + server graceful timeout + margin, in whole seconds.", nil, nil, nil,
 		"Raise the grace period or shrink the Shutdown budget.", "V13, D12"},
 	{CheckServer, SeverityError, "The server preset is complete: module:callable app, workers/threads >= 1, timeouts positive, a command for Command.", nil, nil, nil,
@@ -172,18 +185,44 @@ var checkList = []Check{
 		"Use serviceAccountName (WithServiceAccountName).", ""},
 	{CheckAntiAffinity, SeverityError, "A Deployment with more than one replica spreads pods across nodes (anti-affinity and topology spread).", []string{"no-anti-affinity"}, []string{"deployment-has-host-podantiaffinity", "pod-topology-spread-constraints"}, []string{"topologySpreadConstraint"},
 		"Keep the default spread; WithoutSpread(reason) to drop it.", ""},
-	{CheckPDB, SeverityError, "The PodDisruptionBudget allows at least one disruption and sets unhealthyPodEvictionPolicy.", []string{"pdb-max-unavailable", "pdb-min-available", "pdb-unhealthy-pod-eviction-policy"}, []string{"poddisruptionbudget-has-policy"}, []string{"pdbDisruptionsIsZero", "pdbMinAvailableGreaterThanHPAMinReplicas"},
+	{CheckPDB, SeverityError, "The PodDisruptionBudget selects the workload, allows at least one disruption and (Kubernetes 1.27 or newer) sets unhealthyPodEvictionPolicy.", []string{"pdb-max-unavailable", "pdb-min-available", "pdb-unhealthy-pod-eviction-policy"}, []string{"poddisruptionbudget-has-policy"}, []string{"pdbDisruptionsIsZero", "pdbMinAvailableGreaterThanHPAMinReplicas"},
 		"Use WithPDB with maxUnavailable >= 1.", "V17"},
 	{CheckPDBMissing, SeverityError, "A Deployment with more than one replica has a PodDisruptionBudget.", nil, []string{"deployment-has-poddisruptionbudget"}, []string{"missingPodDisruptionBudget"},
 		"Keep the default PDB; WithoutPDB(reason) to drop it.", "V17"},
-	{CheckHPA, SeverityError, "The HorizontalPodAutoscaler has 1 <= minReplicas <= maxReplicas, a CPU request to scale on, and targets the Deployment, which sets no replicas.", []string{"hpa-minimum-three-replicas"}, []string{"horizontalpodautoscaler-has-target", "deployment-targeted-by-hpa-does-not-have-replicas-configured"}, nil,
+	{CheckHPA, SeverityError, "The HorizontalPodAutoscaler has 1 <= minReplicas <= maxReplicas, at least one metric, a request for each resource it scales on, a valid behavior, and targets the Deployment, which sets no replicas.", []string{"hpa-minimum-three-replicas"}, []string{"horizontalpodautoscaler-has-target", "deployment-targeted-by-hpa-does-not-have-replicas-configured"}, nil,
 		"Use WithAutoscaling(min, max, cpuPercent) with min >= 2.", "D3"},
-	{CheckNetworkPolicy, SeverityWarning, "A NetworkPolicy admits ingress only to the service ports.", nil, []string{"pod-networkpolicy", "networkpolicy-targets-pod"}, nil,
+	{CheckNetworkPolicy, SeverityWarning, "Every workload's pods are selected by a NetworkPolicy (admitting ingress only to their ports, or none), and every NetworkPolicy selects some pods.", nil, []string{"pod-networkpolicy", "networkpolicy-targets-pod"}, nil,
 		"Keep the default NetworkPolicy.", ""},
 	{CheckWaiver, SeverityError, "Waivers name a known check and give a reason.", nil, nil, nil,
 		"Waive(id, \"why this is acceptable\").", ""},
-	{CheckSchema, SeverityError, "Built objects conform to the OpenAPI schema embedded in client-go (offline structural validation).", []string{"schema-validation"}, nil, nil,
-		"Report a bug: the builder produced an object the API schema rejects.", ""},
+	{CheckSchema, SeverityError, "Objects conform to the OpenAPI schema embedded in client-go (offline structural validation), or for Gateway API objects to the gateway-api Go types, and carry apiVersion and kind.", []string{"schema-validation"}, nil, nil,
+		"Fix the field named; for objects from Build, report a bug.", ""},
+	{CheckOption, SeverityError, "Every builder option applies to the workload kind, server preset and probe it is given, and no option contradicts another (nothing is silently ignored).", nil, nil, nil,
+		"Drop the option, or use the one the message names.", "P1"},
+	{CheckResourceSizing, SeverityWarning, "An explicit memory or CPU limit is not below the estimate for the server's workers x threads.", nil, nil, nil,
+		"Raise WithMemory/WithCPULimit, or drop them to get the derived sizing.", "D7"},
+	{CheckKubernetesVersion, SeverityError, "No field is newer than the target Kubernetes version (preStop sleep 1.30, native sidecars 1.29, matchLabelKeys, unhealthyPodEvictionPolicy and CronJob timeZone 1.27, gRPC probes 1.24).", nil, nil, nil,
+		"Raise WithKubernetesVersion / ValidateOptions.KubernetesVersion, or drop the field.", "D12"},
+	{CheckJobSpec, SeverityError, "Job numbers are valid: backoffLimit, completions, parallelism and ttlSecondsAfterFinished non-negative, activeDeadlineSeconds positive.", nil, nil, nil,
+		"Use WithBackoffLimit, WithActiveDeadline and WithTTLAfterFinished with valid values.", ""},
+	{CheckCronJobSpec, SeverityError, "The CronJob has a valid schedule, concurrencyPolicy and time zone, non-negative startingDeadlineSeconds and history limits, and a starting deadline.", nil, []string{"cronjob-has-deadline"}, nil,
+		"Use a five-field cron schedule or a macro such as @hourly; keep the default starting deadline.", ""},
+	{CheckContainers, SeverityError, "Container names are unique DNS labels; only native sidecars among init containers take probes or a restartPolicy (Always).", nil, nil, nil,
+		"Name every container distinctly; use WithSidecar for a container that runs alongside the app.", ""},
+	{CheckVolumes, SeverityError, "Volumes have unique, valid names; every volumeMount names a declared volume at a path not mounted twice.", nil, nil, nil,
+		"Mount ConfigMaps and Secrets with WithConfigMapVolume/WithSecretVolume.", ""},
+	{CheckConfigReference, SeverityError, "References to ConfigMaps and Secrets present in the same set name them exactly (a generated ConfigMap by its hash-suffixed name) and name existing keys; generated ConfigMaps have valid keys.", nil, nil, nil,
+		"Refer to generated ConfigMaps by their base name in the builder; it substitutes the rendered name.", ""},
+	{CheckScheduling, SeverityError, "Scheduling fields are valid: tolerations, node selector labels, topology spread constraints, priorityClassName and imagePullSecrets names.", nil, nil, nil,
+		"Fix the value the message names.", ""},
+	{CheckServiceType, SeverityError, "The Service type is ClusterIP, NodePort or LoadBalancer, with node ports only where the type has them.", nil, []string{"service-type"}, nil,
+		"Use WithServiceType(corev1.ServiceTypeClusterIP) unless the Service must be reachable from outside the cluster.", ""},
+	{CheckIngress, SeverityError, "Every Ingress path has a pathType and a backend Service port that exists on a Service of the set, and its hosts are valid.", nil, []string{"ingress-targets-service"}, nil,
+		"Use WithIngress; it targets the app's Service port by name.", ""},
+	{CheckHTTPRoute, SeverityError, "Every HTTPRoute has a parent Gateway, valid hostnames and path prefixes, and backendRefs whose port exists on the Service they name.", nil, nil, nil,
+		"Use WithHTTPRoute; it targets the app's Service port.", ""},
+	{CheckNamespace, SeverityWarning, "Namespaced objects name their namespace.", nil, nil, nil,
+		"Pass the namespace to NewApp; a kustomize base can leave it empty for the overlay's namespace: field to fill (or manifest.ApplyOptions.Namespace).", ""},
 }
 
 // Checks returns the registry of build-time checks, sorted by ID. The

@@ -7,33 +7,54 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// Problem is one failed check: the check's ID, the kind of object it was found
-// on ("Deployment", "Service", ... or "App" for the spec itself) and the
-// field error, whose path is relative to that object.
+// Problem is one failed check: the check's ID, the kind and name of the
+// object it was found on ("Deployment", "Service", ... or "App" for the
+// spec itself) and the field error, whose path is relative to that object.
+// Build leaves Name empty for objects named after the app; Validate always
+// sets it.
 type Problem struct {
-	Check CheckID
-	Kind  string
-	Err   *field.Error
+	Check     CheckID
+	Kind      string
+	Namespace string
+	Name      string
+	Err       *field.Error
 }
 
 // String renders the problem as one line:
-// "Deployment spec.template.spec.containers[0].image: Invalid value: ...: ... [image.latest-tag]".
+// "Deployment spec.template.spec.containers[0].image: Invalid value: ...: ... [image.latest-tag]",
+// with the object's name after the kind ("ConfigMap/settings-7c2h9k4m2t
+// data[x]: ...") when Name is set.
 func (p Problem) String() string {
-	return fmt.Sprintf("%s %s [%s]", p.Kind, p.Err.Error(), p.Check)
+	obj := p.Kind
+	if p.Name != "" {
+		obj += "/" + p.Name
+	}
+	return fmt.Sprintf("%s %s [%s]", obj, p.Err.Error(), p.Check)
 }
 
-// ValidationError is returned by Build when checks fail. It holds every
-// problem found, in a stable order, so a caller can fix them all at once.
-// Use errors.As to get at it.
+// key identifies a problem for de-duplication.
+func (p Problem) key() string {
+	return strings.Join([]string{string(p.Check), p.Kind, p.Namespace, p.Name, p.Err.Error()}, "\x00")
+}
+
+// ValidationError is returned by Build and Validate when checks fail. It
+// holds every error-severity problem found, in a stable order and without
+// duplicates, so a caller can fix them all at once, and the warnings found
+// alongside. Use errors.As to get at it.
 type ValidationError struct {
-	App      string // namespace/name of the app
+	App      string // namespace/name of the app; empty from Validate
 	Problems []Problem
+	Warnings []Problem
 }
 
 // Error lists every problem on its own line after a one-line summary.
+// Warnings are not listed; they are in Warnings.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "app %s: %d problem(s):", e.App, len(e.Problems))
+	if e.App != "" {
+		fmt.Fprintf(&b, "app %s: ", e.App)
+	}
+	fmt.Fprintf(&b, "%d problem(s):", len(e.Problems))
 	for _, p := range e.Problems {
 		b.WriteString("\n  ")
 		b.WriteString(p.String())

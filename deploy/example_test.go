@@ -36,10 +36,10 @@ func Example() {
 	fmt.Println("startup failureThreshold:", c.StartupProbe.FailureThreshold)
 	// Output:
 	// ServiceAccount
+	// NetworkPolicy
 	// Service
 	// Deployment
 	// PodDisruptionBudget
-	// NetworkPolicy
 	// gunicorn --bind 0.0.0.0:8000 --workers 4 --threads 1 --timeout 30 --graceful-timeout 30 --worker-tmp-dir /tmp payments.wsgi:application
 	// grace: 40 preStop sleep: 5
 	// readiness: /health/ready on http
@@ -87,4 +87,99 @@ func ExampleApp_Waive() {
 	// Output:
 	// two-node cluster; spreading is best effort anyway
 	// two-node cluster; spreading is best effort anyway
+}
+
+// A Celery worker: no port, no Service, no HTTP probe, a NetworkPolicy
+// that admits no ingress, and Celery's warm-shutdown budget.
+func ExampleNewWorker() {
+	bundle, err := deploy.NewWorker("payments-worker", "payments").
+		WithImage("ghcr.io/acme/payments:3f2c1a9").
+		WithServer(deploy.Celery("payments.celery:app").WithWorkers(4).WithQueues("default", "emails")).
+		WithEnvFromSecret("CELERY_BROKER_URL", "payments-broker", "url").
+		Build()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, o := range bundle.Objects() {
+		fmt.Println(o.GetObjectKind().GroupVersionKind().Kind)
+	}
+	pod := bundle.Deployment.Spec.Template.Spec
+	c := pod.Containers[0]
+	fmt.Println(strings.Join(c.Command, " "))
+	fmt.Println("ports:", len(c.Ports), "readiness:", c.ReadinessProbe != nil, "grace:", *pod.TerminationGracePeriodSeconds)
+	fmt.Println("memory:", c.Resources.Requests.Memory(), "/", c.Resources.Limits.Memory())
+	// Output:
+	// ServiceAccount
+	// NetworkPolicy
+	// Deployment
+	// celery --app payments.celery:app worker --loglevel INFO --concurrency 4 --queues default,emails
+	// ports: 0 readiness: false grace: 65
+	// memory: 576Mi / 1152Mi
+}
+
+// A Django web service whose database migration runs as a Job before the
+// Deployment, from the same image and environment.
+func ExampleApp_WithMigration() {
+	bundle, err := deploy.NewApp("shop", "shop").
+		WithImage("ghcr.io/acme/shop:9c41e2d").
+		WithServer(deploy.Gunicorn("shop.wsgi:application").WithWorkers(4)).
+		WithEnvFromSecret("DATABASE_URL", "shop-db", "url").
+		WithMigration(deploy.NewMigration("python", "manage.py", "migrate", "--noinput")).
+		Build()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, o := range bundle.Objects() {
+		fmt.Println(o.GetObjectKind().GroupVersionKind().Kind)
+	}
+	job := bundle.Migration
+	fmt.Println(job.Annotations[deploy.PhaseAnnotation], *job.Spec.BackoffLimit, job.Spec.Template.Spec.Containers[0].Command)
+	// Output:
+	// ServiceAccount
+	// NetworkPolicy
+	// NetworkPolicy
+	// Service
+	// Job
+	// Deployment
+	// PodDisruptionBudget
+	// pre-workload 0 [python manage.py migrate --noinput]
+}
+
+// Validate runs Build's checks on objects edited after Build (or parsed
+// from YAML, or produced by kustomize): a hand edit cannot bypass them.
+func ExampleValidate() {
+	bundle, err := deploy.NewApp("payments-api", "payments").
+		WithImage("ghcr.io/acme/payments:3f2c1a9").
+		WithServer(deploy.Gunicorn("payments.wsgi:application")).
+		Build()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	privileged := true
+	bundle.Deployment.Spec.Template.Spec.Containers[0].SecurityContext.Privileged = &privileged
+	warnings, err := deploy.Validate(bundle.Objects()...)
+	fmt.Println(len(warnings))
+	fmt.Println(err)
+	// Output:
+	// 0
+	// 1 problem(s):
+	//   Deployment/payments-api spec.template.spec.containers[0].securityContext.privileged: Forbidden: must not be true [security.privileged]
+}
+
+// Options that do nothing for the chosen server or workload kind are
+// errors, not no-ops.
+func ExampleApp_Build_misappliedOptions() {
+	_, err := deploy.NewWorker("jobs", "shop").
+		WithImage("ghcr.io/acme/shop:9c41e2d").
+		WithServer(deploy.RQ("default").WithWorkers(4)).
+		WithPort(8000, "http").
+		Build()
+	fmt.Println(err)
+	// Output:
+	// app shop/jobs: 2 problem(s):
+	//   App options.WithPort: Forbidden: applies only to web services (NewApp), not to a worker [option.not-applicable]
+	//   App server.WithWorkers: Forbidden: does not apply to RQ: an RQ worker runs one job at a time; scale with WithReplicas [option.not-applicable]
 }

@@ -1,10 +1,14 @@
 package deploy_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/pydeploy/pydeploy/deploy"
+	"github.com/pydeploy/pydeploy/manifest"
 )
 
 // FuzzBuild feeds arbitrary identity, image, port and env strings to Build:
@@ -28,6 +32,31 @@ func FuzzBuild(f *testing.F) {
 			if err := deploy.ValidateStructure(o); err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+}
+
+// FuzzValidate feeds arbitrary YAML through manifest.Parse to Validate: it
+// must return warnings and nil or a *ValidationError, never panic, whatever
+// fields are missing or malformed.
+func FuzzValidate(f *testing.F) {
+	for _, gb := range goldenBundles {
+		if data, err := os.ReadFile(filepath.Join("testdata", "bundles", gb.name+".yaml")); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {}\n"))
+	f.Add([]byte("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: x}\nspec: {schedule: '*/5 1-2,4 * JAN-mar mon'}\n"))
+	f.Add([]byte("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: x}\nspec: {behavior: {scaleUp: {}}}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		objs, err := manifest.Parse(bytes.NewReader(data), manifest.ParseOptions{})
+		if err != nil {
+			return
+		}
+		_, err = deploy.Validate(objs...)
+		var ve *deploy.ValidationError
+		if err != nil && !errors.As(err, &ve) {
+			t.Fatalf("want a *ValidationError, got %T %v", err, err)
 		}
 	})
 }

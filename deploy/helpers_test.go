@@ -15,7 +15,7 @@ import (
 const paymentsImage = "ghcr.io/acme/payments:3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f"
 
 // payments is the quickstart's payments-api spec.
-func payments() *deploy.App {
+func payments() deploy.App {
 	return deploy.NewApp("payments-api", "payments").
 		WithImage(paymentsImage).
 		WithServer(deploy.Gunicorn("payments.wsgi:application").WithWorkers(4)).
@@ -25,7 +25,7 @@ func payments() *deploy.App {
 		WithPartOf("payments")
 }
 
-func mustBuild(t testing.TB, a *deploy.App) *deploy.Bundle {
+func mustBuild(t testing.TB, a deploy.App) *deploy.Bundle {
 	t.Helper()
 	b, err := a.Build()
 	assert.NilError(t, err)

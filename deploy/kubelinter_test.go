@@ -18,24 +18,31 @@ import (
 // trip it is rejected by Build, or, where the builder cannot produce it, the
 // validator rejects the mutated object.
 
-func linterBase() *App {
+func linterBase() App {
 	return NewApp("payments-api", "payments").
 		WithImage("ghcr.io/acme/payments:3f2c1a9").
 		WithServer(Gunicorn("payments.wsgi:application").WithWorkers(4)).
 		WithReplicas(3)
 }
 
-// passes asserts that the default build reports nothing, waived or not, for id.
+// passes asserts that the default build, and Validate on its objects,
+// report nothing for id.
 func passes(t *testing.T, id CheckID) {
 	t.Helper()
-	_, problems := linterBase().assemble()
-	for _, p := range problems {
-		assert.Assert(t, p.Check != id, "default build fails %s: %s", id, p)
+	bundle, err := linterBase().Build()
+	assert.NilError(t, err)
+	for _, p := range bundle.Warnings {
+		assert.Assert(t, p.Check != id, "default build warns %s: %s", id, p)
+	}
+	warnings, err := Validate(bundle.Objects()...)
+	assert.NilError(t, err)
+	for _, p := range warnings {
+		assert.Assert(t, p.Check != id, "default build warns %s: %s", id, p)
 	}
 }
 
 // rejects asserts that Build fails a with a problem filed under id.
-func rejects(t *testing.T, a *App, id CheckID) {
+func rejects(t *testing.T, a App, id CheckID) {
 	t.Helper()
 	_, err := a.Build()
 	var ve *ValidationError
@@ -44,28 +51,24 @@ func rejects(t *testing.T, a *App, id CheckID) {
 }
 
 // rejectsObject builds the default bundle, mutates it as a hand-edited
-// manifest would be, and asserts the object checks report id.
+// manifest would be, and asserts that Validate reports id.
 func rejectsObject(t *testing.T, mutate func(*Bundle), id CheckID) {
 	t.Helper()
-	a := linterBase()
-	bundle, problems := a.assemble()
-	assert.Equal(t, len(problems), 0)
+	bundle, err := linterBase().Build()
+	assert.NilError(t, err)
 	mutate(bundle)
-	b := a.newBuilder()
-	b.validateObjects(bundle)
-	for _, p := range b.problems {
-		if p.Check == id {
-			return
-		}
-	}
-	t.Fatalf("want %s, got %v", id, b.problems)
+	_, err = Validate(bundle.Objects()...)
+	var ve *ValidationError
+	assert.Assert(t, errors.As(err, &ve), "Validate passed the mutated bundle; want %s", id)
+	assert.Assert(t, ve.Has(id), "want %s in:\n%s", id, ve)
 }
 
 func ctr(b *Bundle) *corev1.Container { return &b.Deployment.Spec.Template.Spec.Containers[0] }
 
 func TestKubeLinter_dangling_service(t *testing.T) {
 	passes(t, CheckServiceDangling)
-	rejects(t, linterBase().WithPodLabels(map[string]string{LabelName: "other"}), CheckServiceDangling)
+	rejectsObject(t, func(b *Bundle) { b.Service.Spec.Selector = map[string]string{LabelName: "other"} }, CheckServiceDangling)
+	rejects(t, linterBase().WithPodLabels(map[string]string{LabelName: "other"}), CheckOption)
 }
 
 func TestKubeLinter_deprecated_service_account_field(t *testing.T) {
@@ -137,7 +140,8 @@ func TestKubeLinter_liveness_port(t *testing.T) {
 
 func TestKubeLinter_mismatching_selector(t *testing.T) {
 	passes(t, CheckSelectorMatch)
-	rejects(t, linterBase().WithPodLabels(map[string]string{LabelInstance: "blue"}), CheckSelectorMatch)
+	rejectsObject(t, func(b *Bundle) { b.Deployment.Spec.Template.Labels[LabelInstance] = "blue" }, CheckSelectorMatch)
+	rejects(t, linterBase().WithPodLabels(map[string]string{LabelInstance: "blue"}), CheckOption)
 }
 
 func TestKubeLinter_no_anti_affinity(t *testing.T) {
@@ -257,7 +261,7 @@ func TestKubeLinter_unset_memory_requirements(t *testing.T) {
 	rejects(t, linterBase().WithMemory("256Mi", ""), CheckMemory)
 }
 
-func mustBuildInternal(t *testing.T, a *App) *Bundle {
+func mustBuildInternal(t *testing.T, a App) *Bundle {
 	t.Helper()
 	b, err := a.Build()
 	assert.NilError(t, err)

@@ -72,7 +72,3 @@ func smdPath(p string) *field.Path {
 	}
 	return field.NewPath(p)
 }
-
-func fieldInternal(err error) *field.Error {
-	return field.InternalError(field.NewPath("<root>"), err)
-}

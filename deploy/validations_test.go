@@ -17,7 +17,7 @@ func TestValidations(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name   string
-		app    *App
+		app    App
 		mutate func(*Bundle)
 		want   CheckID
 	}{
@@ -27,7 +27,7 @@ func TestValidations(t *testing.T) {
 		{"V2 label value", linterBase().WithLabels(map[string]string{"team": "payments team"}), nil, CheckLabels},
 		{"V2 selector label", linterBase().WithSelector(map[string]string{"app": "-bad-"}), nil, CheckLabels},
 		{"V3 empty selector", linterBase().WithSelector(map[string]string{}), nil, CheckSelectorMatch},
-		{"V6 unnamed service port", nil, func(b *Bundle) {
+		{"V6 unnamed service port", App{}, func(b *Bundle) {
 			b.Service.Spec.Ports = append(b.Service.Spec.Ports, corev1.ServicePort{Port: 9000, TargetPort: intstr.FromInt32(8000)})
 		}, CheckServicePortNames},
 		{"V6 duplicate service port name", linterBase().WithExtraPort("http", 9000), nil, CheckPorts},
@@ -39,8 +39,8 @@ func TestValidations(t *testing.T) {
 		{"V12 bad percent", linterBase().WithRollingUpdate(intstr.FromString("lots"), intstr.FromInt32(1)), nil, CheckStrategy},
 		{"Recreate behind a Service", linterBase().WithStrategy(appsRecreate()), nil, CheckStrategy},
 		{"V13 preStop not below grace", linterBase().WithShutdown(Shutdown{PreStopSleep: 10 * time.Second}), nil, CheckShutdown},
-		{"V16 restart policy", nil, func(b *Bundle) { b.Deployment.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyNever }, CheckRestartPolicy},
-		{"V17 PDB selects nothing", nil, func(b *Bundle) { b.PodDisruptionBudget.Spec.Selector.MatchLabels = map[string]string{"x": "y"} }, CheckPDB},
+		{"V16 restart policy", App{}, func(b *Bundle) { b.Deployment.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyNever }, CheckRestartPolicy},
+		{"V17 PDB selects nothing", App{}, func(b *Bundle) { b.PodDisruptionBudget.Spec.Selector.MatchLabels = map[string]string{"x": "y"} }, CheckPDB},
 		{"readiness required behind a Service", linterBase().WithoutReadiness(""), nil, CheckProbeReadiness},
 		{"env name", linterBase().WithEnv("1BAD", "x"), nil, CheckEnvName},
 		{"server app reference", linterBase().WithServer(Gunicorn("payments")), nil, CheckServer},
@@ -64,7 +64,7 @@ func TestValidations(t *testing.T) {
 			}
 			a := tc.app
 			if a.image == "" && a.server.kind == "" {
-				a.WithImage("ghcr.io/acme/payments:1").WithServer(Gunicorn("payments.wsgi:application"))
+				a = a.WithImage("ghcr.io/acme/payments:1").WithServer(Gunicorn("payments.wsgi:application"))
 			}
 			rejects(t, a, tc.want)
 		})

@@ -177,7 +177,8 @@ func Apply(ctx context.Context, cfg *rest.Config, objs []runtime.Object, opts Ap
 }
 
 // Apply applies objs with server-side apply, one at a time in Render's
-// order (Namespace and CustomResourceDefinition first). Objects must carry
+// order (see KindOrder: Namespace and CustomResourceDefinition first,
+// pre-workload Jobs before the workloads, admission webhooks last). Objects must carry
 // apiVersion, kind and a name (see [SetTypeMeta]); they are not modified.
 //
 // Apply stops at the first object that fails and returns the objects applied

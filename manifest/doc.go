@@ -10,10 +10,16 @@
 //
 // # Rendering
 //
-// [Render] writes objects as multi-document YAML in apply order (Namespace,
-// CustomResourceDefinition, ServiceAccount, ConfigMap, Secret, Service,
-// Deployment, PodDisruptionBudget, HorizontalPodAutoscaler, then every other
-// kind by kind, namespace and name). Keys are sorted alphabetically, fields
+// [Render] writes objects as multi-document YAML in apply order: Helm's
+// install order, adapted ([KindOrder] lists it): Namespace,
+// CustomResourceDefinition, cluster-wide classes, ServiceAccount, RBAC,
+// ResourceQuota/LimitRange, NetworkPolicy, ConfigMap/Secret, PVCs, Service,
+// Jobs marked pre-workload ([PhaseAnnotation], a migration), the workloads,
+// PodDisruptionBudget/HorizontalPodAutoscaler, Ingress and routes, other
+// kinds, and admission webhooks and policies last; within a kind by
+// namespace and name. [SplitPreWorkload] cuts a bundle after the
+// pre-workload Jobs, for a release that waits for its migration before
+// applying the workload. Keys are sorted alphabetically, fields
 // populated by the API server (status, creationTimestamp, managedFields,
 // resourceVersion, uid, generation, selfLink, deletion markers and the
 // last-applied and revision annotations) are dropped, so the same objects
@@ -44,7 +50,10 @@
 // containerd use (github.com/distribution/reference) and refuses references
 // that cannot be reproduced: the tag latest, no tag and no digest, or an
 // unexpanded ${VAR}. [PinImage] and [PinObjects] resolve tags to digests
-// through a [Resolver]; [RegistryResolver] asks an OCI distribution registry.
+// through a [Resolver]; [RegistryResolver] asks an OCI distribution registry
+// through go-containerregistry (docker config.json and credential helpers,
+// the bearer-token flow, retries). Building, pushing and verifying the
+// service image itself is the subpackage manifest/image.
 //
 // # Stamping
 //
@@ -66,8 +75,9 @@
 //
 // Apply sends objects to a cluster with server-side apply under a stable
 // field manager ("pydeploy" unless ApplyOptions.FieldManager says
-// otherwise), in the order Render writes them, so Namespaces and
-// CustomResourceDefinitions exist before what lives in them. Each object is
+// otherwise), in the order Render writes them, so Namespaces,
+// CustomResourceDefinitions, RBAC, quotas and claims exist before what uses
+// them, and admission webhooks come last. Each object is
 // sent as exactly the content Render would write: no status, no
 // server-populated metadata, and none of the empty objects ("strategy: {}")
 // that zero-valued struct fields of typed Go objects would otherwise make the

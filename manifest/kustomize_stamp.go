@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/kustomize/api/resmap"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -12,14 +13,16 @@ import (
 // sets it to the image tag unless told otherwise.
 const LabelVersion = "app.kubernetes.io/version"
 
-// followImages keeps stamps and version labels truthful after an overlay:
+// followImages keeps stamps, version labels and spec-named Jobs truthful
+// after an overlay:
 // when a kustomization's images: entry replaced the image a pod template's
 // stamp names (pydeploy.io/image), the stamp's image, and its digest, become
 // the image the template now runs, on the template and on the object, and
 // app.kubernetes.io/version follows when it was the old image's tag (an
 // explicit version that was not a tag is left alone). Without a stamp
 // nothing says which image a version label was derived from, so nothing
-// changes.
+// changes. A Job named by its spec (NameFromSpecAnnotation) gets the name
+// its final spec calls for.
 func followImages(m resmap.ResMap) error {
 	for _, r := range m.Resources() {
 		gvk := r.GetGvk()
@@ -33,6 +36,19 @@ func followImages(m resmap.ResMap) error {
 		}
 		if err := followImage(&r.RNode, tmpl, len(path) > 0); err != nil {
 			return fmt.Errorf("%s %q: %w", gvk.Kind, r.GetName(), err)
+		}
+		if base := r.GetAnnotations()[NameFromSpecAnnotation]; base != "" && gvk.Group == "batch" && gvk.Kind == "Job" {
+			m, err := r.Map()
+			if err != nil {
+				return fmt.Errorf("Job %q: %w", r.GetName(), err)
+			}
+			u := &unstructured.Unstructured{Object: m}
+			if err := renameBySpec(u); err != nil {
+				return err
+			}
+			if err := r.SetName(u.GetName()); err != nil {
+				return fmt.Errorf("Job %q: %w", r.GetName(), err)
+			}
 		}
 	}
 	return nil

@@ -11,6 +11,9 @@ import (
 	"gotest.tools/v3/assert"
 	"gotest.tools/v3/golden"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
@@ -225,4 +228,31 @@ func TestKustomizeKeepsExplicitVersion(t *testing.T) {
 	d := objs[1].(*appsv1.Deployment)
 	assert.Equal(t, d.Labels[LabelVersion], "2026.12")
 	assert.Equal(t, d.Spec.Template.Annotations[AnnotationImage], "ghcr.io/acme/web:1.1")
+}
+
+// An overlay that changes a spec-named Job's template renames it.
+func TestKustomizeRenamesSpecNamedJob(t *testing.T) {
+	fsys := filesys.MakeFsInMemory()
+	j := &batchv1.Job{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+		ObjectMeta: metav1.ObjectMeta{Name: "web-migrate", Annotations: map[string]string{NameFromSpecAnnotation: "web-migrate"}},
+	}
+	j.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyNever
+	j.Spec.Template.Spec.Containers = []corev1.Container{{Name: "migrate", Image: "ghcr.io/acme/web:1.0"}}
+	j.Name = "web-migrate-" + JobSpecHash(j.Spec)
+	base := j.Name
+	assert.NilError(t, WriteFS(fsys, "/app/base", j))
+	assert.NilError(t, fsys.MkdirAll("/app/same"))
+	assert.NilError(t, fsys.WriteFile("/app/same/kustomization.yaml", []byte("resources: [../base]\n")))
+	assert.NilError(t, fsys.MkdirAll("/app/newer"))
+	assert.NilError(t, fsys.WriteFile("/app/newer/kustomization.yaml", []byte("resources: [../base]\nimages: [{name: ghcr.io/acme/web, newTag: '1.1'}]\n")))
+	same, err := KustomizeObjects(t.Context(), fsys, "/app/same", ParseOptions{})
+	assert.NilError(t, err)
+	assert.Equal(t, same[0].(*batchv1.Job).Name, base)
+	newer, err := KustomizeObjects(t.Context(), fsys, "/app/newer", ParseOptions{})
+	assert.NilError(t, err)
+	nj := newer[0].(*batchv1.Job)
+	assert.Equal(t, nj.Spec.Template.Spec.Containers[0].Image, "ghcr.io/acme/web:1.1")
+	assert.Equal(t, nj.Name, "web-migrate-"+JobSpecHash(nj.Spec))
+	assert.Assert(t, nj.Name != base)
 }

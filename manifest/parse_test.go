@@ -23,9 +23,9 @@ func TestParseRoundTrip(t *testing.T) {
 	for _, o := range objs {
 		types = append(types, fmt.Sprintf("%T", o))
 	}
-	assert.DeepEqual(t, types, []string{"*v1.Namespace", "*unstructured.Unstructured", "*v1.ServiceAccount",
+	assert.DeepEqual(t, types, []string{"*v1.Namespace", "*unstructured.Unstructured", "*v1.ServiceAccount", "*v1.Role",
 		"*v1.ConfigMap", "*v1.Secret", "*v1.Service", "*v1.Deployment", "*v1.PodDisruptionBudget",
-		"*v2.HorizontalPodAutoscaler", "*unstructured.Unstructured", "*v1.Role"})
+		"*v2.HorizontalPodAutoscaler", "*unstructured.Unstructured"})
 	got, err := RenderBytes(objs...)
 	assert.NilError(t, err)
 	assert.Equal(t, string(got), string(want))

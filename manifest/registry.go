@@ -3,17 +3,17 @@ package manifest
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
-	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // Registry failures callers may branch on; test with errors.Is.
@@ -40,30 +40,37 @@ const maxManifestBytes = 4 << 20
 
 // RegistryResolver resolves tags to digests with the OCI distribution API:
 // HEAD /v2/<repository>/manifests/<tag>, reading Docker-Content-Digest (or,
-// when a registry omits it, hashing the manifest from a GET). It answers
-// the anonymous or basic-auth bearer-token challenge registries such as
-// Docker Hub, GHCR and registry:2 send, and caches tokens per scope. The
-// zero value is ready to use, anonymously, over HTTPS. A RegistryResolver
-// must not be copied after first use.
+// when a registry omits it, hashing the manifest from a GET). Registry
+// access is go-containerregistry's: credentials come from Credentials, then
+// Keychain (by default authn.DefaultKeychain: docker's config.json at
+// $DOCKER_CONFIG or ~/.docker, with its credential helpers), challenges are
+// answered with the anonymous or authenticated bearer-token flow or basic
+// auth, and transient failures (5xx, 429, network errors) are retried with
+// backoff. The authenticated transport is kept per repository, so a token
+// is fetched once, not before every request. The zero value is ready to
+// use over HTTPS. A RegistryResolver must not be copied after first use.
 type RegistryResolver struct {
-	// Client sends requests; nil means http.DefaultClient.
+	// Client's Transport sends requests; nil means http.DefaultTransport.
 	Client *http.Client
 	// Credentials returns basic-auth credentials for a registry host
-	// ("ghcr.io", "localhost:5000"); nil, or ok false, means anonymous.
-	// Credentials are sent only over HTTPS unless PlainHTTP is set and
-	// never appear in errors.
+	// ("ghcr.io", "localhost:5000"); nil, or ok false, falls through to
+	// Keychain. Credentials never appear in errors.
 	Credentials func(registry string) (username, password string, ok bool)
+	// Keychain finds credentials Credentials does not give; nil means
+	// authn.DefaultKeychain.
+	Keychain authn.Keychain
 	// PlainHTTP talks to every registry over http://; for a local
 	// registry in CI.
 	PlainHTTP bool
 
-	mu     sync.Mutex
-	tokens map[string]token // by realm, service and scope
+	mu         sync.Mutex
+	transports map[string]repoTransport // by registry/repository
 }
 
-type token struct {
-	value   string
-	expires time.Time
+// repoTransport is an authenticated transport for one repository.
+type repoTransport struct {
+	rt        http.RoundTripper
+	anonymous bool
 }
 
 // Digest implements [Resolver].
@@ -71,26 +78,26 @@ func (r *RegistryResolver) Digest(ctx context.Context, img Image) (string, error
 	if img.Tag == "" {
 		return "", fmt.Errorf("image %q: %w", img.Name(), ErrNoTag)
 	}
+	rt, err := r.transport(ctx, img)
+	if err != nil {
+		return "", err
+	}
 	scheme := "https"
 	if r.PlainHTTP {
 		scheme = "http"
 	}
-	host := img.Registry
-	if host == "docker.io" {
-		host = "registry-1.docker.io" // docker.io is the name, not the API endpoint
-	}
-	u := fmt.Sprintf("%s://%s/v2/%s/manifests/%s", scheme, host, img.Repository, img.Tag)
-	resp, err := r.send(ctx, http.MethodHead, u, img)
+	u := fmt.Sprintf("%s://%s/v2/%s/manifests/%s", scheme, registryHost(img.Registry), img.Repository, img.Tag)
+	resp, err := send(ctx, rt, http.MethodHead, u, img)
 	if err != nil {
 		return "", err
 	}
 	resp.Body.Close()
-	if err := statusError(resp, img); err != nil {
+	if err := statusError(resp, img, rt.anonymous); err != nil {
 		return "", err
 	}
 	d := resp.Header.Get("Docker-Content-Digest")
 	if d == "" {
-		if d, err = r.digestFromBody(ctx, u, img); err != nil {
+		if d, err = digestFromBody(ctx, rt, u, img); err != nil {
 			return "", err
 		}
 	}
@@ -100,13 +107,100 @@ func (r *RegistryResolver) Digest(ctx context.Context, img Image) (string, error
 	return d, nil
 }
 
-func (r *RegistryResolver) digestFromBody(ctx context.Context, u string, img Image) (string, error) {
-	resp, err := r.send(ctx, http.MethodGet, u, img)
+// registryHost maps docker.io, the name, to its API endpoint.
+func registryHost(registry string) string {
+	if registry == "docker.io" {
+		return "registry-1.docker.io"
+	}
+	return registry
+}
+
+// transport returns the authenticated transport of img's repository,
+// creating it (ping, credentials, token) on first use.
+func (r *RegistryResolver) transport(ctx context.Context, img Image) (repoTransport, error) {
+	key := img.Registry + "/" + img.Repository
+	r.mu.Lock()
+	t, ok := r.transports[key]
+	r.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	var opts []name.Option
+	if r.PlainHTTP {
+		opts = append(opts, name.Insecure)
+	}
+	reg, err := name.NewRegistry(registryHost(img.Registry), opts...)
+	if err != nil {
+		return repoTransport{}, fmt.Errorf("registry %s: %w", img.Registry, err)
+	}
+	auth, err := authn.Resolve(ctx, r.keychain(), reg)
+	if err != nil {
+		return repoTransport{}, fmt.Errorf("registry %s: reading credentials: %w", img.Registry, err)
+	}
+	base := http.DefaultTransport
+	if r.Client != nil && r.Client.Transport != nil {
+		base = r.Client.Transport
+	}
+	base = transport.NewRetry(base, transport.WithRetryStatusCodes(http.StatusRequestTimeout, http.StatusTooManyRequests,
+		http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout))
+	rt, err := transport.NewWithContext(ctx, reg, auth, base, []string{reg.Repo(img.Repository).Scope(transport.PullScope)})
+	if err != nil {
+		return repoTransport{}, r.authError(err, img, auth == authn.Anonymous)
+	}
+	t = repoTransport{rt: rt, anonymous: auth == authn.Anonymous}
+	r.mu.Lock()
+	if r.transports == nil {
+		r.transports = map[string]repoTransport{}
+	}
+	r.transports[key] = t
+	r.mu.Unlock()
+	return t, nil
+}
+
+func (r *RegistryResolver) keychain() authn.Keychain {
+	kc := r.Keychain
+	if kc == nil {
+		kc = authn.DefaultKeychain
+	}
+	if r.Credentials == nil {
+		return kc
+	}
+	return authn.NewMultiKeychain(credentialsKeychain(r.Credentials), kc)
+}
+
+// credentialsKeychain adapts RegistryResolver.Credentials.
+type credentialsKeychain func(registry string) (string, string, bool)
+
+func (f credentialsKeychain) Resolve(res authn.Resource) (authn.Authenticator, error) {
+	host := res.RegistryStr()
+	if host == "index.docker.io" || host == "registry-1.docker.io" {
+		host = "docker.io"
+	}
+	if u, p, ok := f(host); ok {
+		return authn.FromConfig(authn.AuthConfig{Username: u, Password: p}), nil
+	}
+	return authn.Anonymous, nil
+}
+
+// authError explains a failure to authenticate.
+func (r *RegistryResolver) authError(err error, img Image, anonymous bool) error {
+	var te *transport.Error
+	if errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
+		if anonymous {
+			return fmt.Errorf("%w: registry %s requires credentials for %s (HTTP %d)", ErrUnauthorized, img.Registry, img.Repository, te.StatusCode)
+		}
+		return fmt.Errorf("%w: registry %s refused the credentials for %s (HTTP %d); check them", ErrUnauthorized, img.Registry, img.Repository, te.StatusCode)
+	}
+	return fmt.Errorf("registry %s: %w", img.Registry, err)
+}
+
+func digestFromBody(ctx context.Context, rt repoTransport, u string, img Image) (string, error) {
+	resp, err := send(ctx, rt, http.MethodGet, u, img)
 	if err != nil {
 		return "", err
 	}
 	defer resp.Body.Close()
-	if err := statusError(resp, img); err != nil {
+	if err := statusError(resp, img, rt.anonymous); err != nil {
 		return "", err
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxManifestBytes+1))
@@ -124,12 +218,14 @@ func (r *RegistryResolver) digestFromBody(ctx context.Context, u string, img Ima
 	return computed, nil
 }
 
-func statusError(resp *http.Response, img Image) error {
+func statusError(resp *http.Response, img Image, anonymous bool) error {
 	switch {
 	case resp.StatusCode == http.StatusOK:
 		return nil
 	case resp.StatusCode == http.StatusNotFound:
 		return fmt.Errorf("%w: registry %s has no manifest for %s:%s (HTTP 404)", ErrManifestNotFound, img.Registry, img.Repository, img.Tag)
+	case (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) && anonymous:
+		return fmt.Errorf("%w: registry %s requires credentials for %s (HTTP %d)", ErrUnauthorized, img.Registry, img.Repository, resp.StatusCode)
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return fmt.Errorf("%w: registry %s refused access to %s (HTTP %d); check the credentials", ErrUnauthorized, img.Registry, img.Repository, resp.StatusCode)
 	default:
@@ -137,163 +233,21 @@ func statusError(resp *http.Response, img Image) error {
 	}
 }
 
-func (r *RegistryResolver) client() *http.Client {
-	if r.Client != nil {
-		return r.Client
-	}
-	return http.DefaultClient
-}
-
-// send makes the request, answering one authentication challenge.
-func (r *RegistryResolver) send(ctx context.Context, method, u string, img Image) (*http.Response, error) {
-	var auth string
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, method, u, nil)
-		if err != nil {
-			return nil, fmt.Errorf("registry %s: %w", img.Registry, err)
-		}
-		req.Header.Set("Accept", manifestTypes)
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		resp, err := r.client().Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("registry %s: %w", img.Registry, err)
-		}
-		if resp.StatusCode != http.StatusUnauthorized || attempt > 0 {
-			return resp, nil
-		}
-		challenge := resp.Header.Get("WWW-Authenticate")
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		resp.Body.Close()
-		if auth, err = r.authorize(ctx, challenge, img); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// authorize answers a WWW-Authenticate challenge with an Authorization value.
-func (r *RegistryResolver) authorize(ctx context.Context, challenge string, img Image) (string, error) {
-	scheme, params := parseChallenge(challenge)
-	user, pass, hasCreds := "", "", false
-	if r.Credentials != nil {
-		user, pass, hasCreds = r.Credentials(img.Registry)
-	}
-	switch strings.ToLower(scheme) {
-	case "basic":
-		if !hasCreds {
-			return "", fmt.Errorf("%w: registry %s requires credentials for %s (HTTP 401)", ErrUnauthorized, img.Registry, img.Repository)
-		}
-		return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass)), nil
-	case "bearer":
-		tok, err := r.bearerToken(ctx, params, img, user, pass, hasCreds)
-		if err != nil {
-			return "", err
-		}
-		return "Bearer " + tok, nil
-	default:
-		return "", fmt.Errorf("%w: registry %s sent an unsupported challenge %q (HTTP 401)", ErrUnauthorized, img.Registry, scheme)
-	}
-}
-
-func (r *RegistryResolver) bearerToken(ctx context.Context, params map[string]string, img Image, user, pass string, hasCreds bool) (string, error) {
-	realm, err := url.Parse(params["realm"])
-	if err != nil || (realm.Scheme != "https" && realm.Scheme != "http") || realm.Host == "" {
-		return "", fmt.Errorf("registry %s: bearer challenge has an invalid realm %q", img.Registry, params["realm"])
-	}
-	if realm.Scheme == "http" && !r.PlainHTTP {
-		return "", fmt.Errorf("registry %s: refusing token realm %q over plain http; set PlainHTTP to allow it", img.Registry, params["realm"])
-	}
-	scope := params["scope"]
-	if scope == "" {
-		scope = "repository:" + img.Repository + ":pull"
-	}
-	q := realm.Query()
-	if s := params["service"]; s != "" {
-		q.Set("service", s)
-	}
-	q.Set("scope", scope)
-	realm.RawQuery = q.Encode()
-	key := realm.String() + "\x00" + user
-
-	r.mu.Lock()
-	cached, ok := r.tokens[key]
-	r.mu.Unlock()
-	if ok && time.Now().Before(cached.expires) {
-		return cached.value, nil
-	}
-
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, realm.String(), nil)
+// send makes one request through the repository's authenticated transport
+// (which answers challenges and retries transient failures).
+func send(ctx context.Context, rt repoTransport, method, u string, img Image) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
-		return "", fmt.Errorf("registry %s: token request: %w", img.Registry, err)
+		return nil, fmt.Errorf("registry %s: %w", img.Registry, err)
 	}
-	if hasCreds {
-		req.SetBasicAuth(user, pass)
-	}
-	resp, err := r.client().Do(req)
+	req.Header.Set("Accept", manifestTypes)
+	resp, err := (&http.Client{Transport: rt.rt}).Do(req)
 	if err != nil {
-		return "", fmt.Errorf("registry %s: token request: %w", img.Registry, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("%w: token service %s refused scope %q (HTTP %d)", ErrUnauthorized, realm.Host, scope, resp.StatusCode)
-	}
-	var body struct {
-		Token       string `json:"token"`
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
-		return "", fmt.Errorf("registry %s: token response from %s: %w", img.Registry, realm.Host, err)
-	}
-	tok := body.Token
-	if tok == "" {
-		tok = body.AccessToken
-	}
-	if tok == "" {
-		return "", fmt.Errorf("registry %s: token response from %s has no token", img.Registry, realm.Host)
-	}
-	// The distribution spec's default lifetime is 60 s; renew a little early.
-	life := time.Duration(max(body.ExpiresIn, 60)) * time.Second
-	r.mu.Lock()
-	if r.tokens == nil {
-		r.tokens = map[string]token{}
-	}
-	r.tokens[key] = token{value: tok, expires: time.Now().Add(life - 10*time.Second)}
-	r.mu.Unlock()
-	return tok, nil
-}
-
-// parseChallenge splits `Bearer realm="…",service="…",scope="…"` into the
-// scheme and its parameters (RFC 7235 auth-params, quoted or token values).
-func parseChallenge(h string) (string, map[string]string) {
-	h = strings.TrimSpace(h)
-	scheme, rest, _ := strings.Cut(h, " ")
-	params := map[string]string{}
-	for rest = strings.TrimSpace(rest); rest != ""; {
-		name, after, ok := strings.Cut(rest, "=")
-		if !ok {
-			break
+		var te *transport.Error
+		if errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
+			return nil, statusError(&http.Response{StatusCode: te.StatusCode}, img, rt.anonymous)
 		}
-		name = strings.ToLower(strings.TrimSpace(name))
-		after = strings.TrimLeft(after, " ")
-		var val string
-		if strings.HasPrefix(after, `"`) {
-			var b strings.Builder
-			i := 1
-			for ; i < len(after) && after[i] != '"'; i++ {
-				if after[i] == '\\' && i+1 < len(after) {
-					i++
-				}
-				b.WriteByte(after[i])
-			}
-			val, rest = b.String(), after[min(i+1, len(after)):]
-		} else {
-			val, rest, _ = strings.Cut(after, ",")
-			rest = "," + rest
-		}
-		params[name] = strings.TrimSpace(val)
-		rest = strings.TrimLeft(rest, " ,")
+		return nil, fmt.Errorf("registry %s: %w", img.Registry, err)
 	}
-	return scheme, params
+	return resp, nil
 }

@@ -14,21 +14,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// applyOrder ranks the kinds that must exist before others can be applied or
-// started. CustomResourceDefinition follows Namespace (beyond the kinds the
-// issue lists) because custom resources cannot be applied before their CRD.
-var applyOrder = []schema.GroupKind{
-	{Group: "", Kind: "Namespace"},
-	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"},
-	{Group: "", Kind: "ServiceAccount"},
-	{Group: "", Kind: "ConfigMap"},
-	{Group: "", Kind: "Secret"},
-	{Group: "", Kind: "Service"},
-	{Group: "apps", Kind: "Deployment"},
-	{Group: "policy", Kind: "PodDisruptionBudget"},
-	{Group: "autoscaling", Kind: "HorizontalPodAutoscaler"},
-}
-
 // serverMetadata lists metadata fields the API server populates. They are
 // never part of a desired state, so Render drops them.
 var serverMetadata = []string{
@@ -43,10 +28,16 @@ var serverAnnotations = []string{
 }
 
 // Render writes objs to w as multi-document YAML separated by "---\n", in
-// apply order: Namespace, CustomResourceDefinition, ServiceAccount,
-// ConfigMap, Secret, Service, Deployment, PodDisruptionBudget,
-// HorizontalPodAutoscaler, then other kinds alphabetically; objects of one
-// kind are ordered by namespace, then name. Keys within an object are sorted.
+// apply order (the order Apply uses; see KindOrder): Namespace,
+// CustomResourceDefinition, cluster-wide classes, ServiceAccount, RBAC,
+// ResourceQuota and LimitRange, NetworkPolicy, ConfigMap and Secret,
+// PersistentVolume(Claim)s, Service, Jobs marked pre-workload
+// (PhaseAnnotation), the workloads (DaemonSet, Pod, ..., Deployment,
+// StatefulSet, Job, CronJob), PodDisruptionBudget and
+// HorizontalPodAutoscaler, Ingress and Gateway API routes, APIService,
+// kinds the table does not know (alphabetically), and admission webhooks
+// and policies last. Objects of one kind are ordered by namespace, then
+// name. Keys within an object are sorted.
 //
 // Every object must carry apiVersion and kind (see [SetTypeMeta]) and a
 // name; two objects with the same group, kind, namespace and name are an
@@ -91,10 +82,11 @@ const parallelThreshold = 64
 
 // renderedDoc is one object rendered, with the identity it is sorted by.
 type renderedDoc struct {
-	gvk       schema.GroupVersionKind
-	namespace string
-	name      string
-	yaml      []byte
+	gvk         schema.GroupVersionKind
+	namespace   string
+	name        string
+	preWorkload bool // a Job marked with PhaseAnnotation
+	yaml        []byte
 }
 
 func (d renderedDoc) String() string {
@@ -158,7 +150,19 @@ func renderDoc(obj runtime.Object) (renderedDoc, error) {
 	if err != nil {
 		return renderedDoc{}, fmt.Errorf("%s: encode YAML: %w", describe(obj), err)
 	}
-	return renderedDoc{gvk: gvk, namespace: namespace, name: name, yaml: out}, nil
+	pre := false
+	if gvk.Kind == "Job" {
+		ann := map[string]string{}
+		if a, ok := md["annotations"].(map[string]any); ok {
+			for k, v := range a {
+				if s, ok := v.(string); ok {
+					ann[k] = s
+				}
+			}
+		}
+		pre = isPreWorkload(ann)
+	}
+	return renderedDoc{gvk: gvk, namespace: namespace, name: name, preWorkload: pre, yaml: out}, nil
 }
 
 // cleanedMap returns obj as a generic JSON map without server-populated
@@ -216,20 +220,13 @@ func dropNestedNoise(v any) {
 	}
 }
 
-func kindRank(gk schema.GroupKind) int {
-	for i, k := range applyOrder {
-		if k == gk {
-			return i
-		}
-	}
-	return len(applyOrder)
-}
-
 func lessDoc(a, b renderedDoc) bool {
-	ra, rb := kindRank(a.gvk.GroupKind()), kindRank(b.gvk.GroupKind())
+	ra, rb := rank(a.gvk.Kind, a.preWorkload), rank(b.gvk.Kind, b.preWorkload)
 	switch {
-	case ra != rb:
-		return ra < rb
+	case ra[0] != rb[0]:
+		return ra[0] < rb[0]
+	case ra[1] != rb[1]:
+		return ra[1] < rb[1]
 	case a.gvk.Kind != b.gvk.Kind:
 		return a.gvk.Kind < b.gvk.Kind
 	case a.gvk.Group != b.gvk.Group:

@@ -79,8 +79,8 @@ func TestRenderGoldenAndOrder(t *testing.T) {
 	got, err := RenderBytes(bundle()...)
 	assert.NilError(t, err)
 	golden.Assert(t, string(got), "render/bundle.yaml")
-	want := []string{"Namespace", "CustomResourceDefinition", "ServiceAccount", "ConfigMap", "Secret",
-		"Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Alpha", "Role"}
+	want := []string{"Namespace", "CustomResourceDefinition", "ServiceAccount", "Role", "ConfigMap", "Secret",
+		"Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Alpha"}
 	assert.DeepEqual(t, kinds(t, got), want)
 	assert.Assert(t, bytes.Contains(got, []byte("big: 9007199254740993")), "large integers must survive exactly")
 }

@@ -154,7 +154,10 @@ func isLowerHex(s string, minLen, maxLen int) bool {
 // sets one of the PYDEPLOY_* names itself is an error: the stamp would
 // silently override or be overridden. Because the stamp is part of the pod
 // template, a new GitSHA rolls the pods even when the image is unchanged;
-// that is what lets a rollback restore the exact revision.
+// that is what lets a rollback restore the exact revision. For the same
+// reason a Job named by its spec (NameFromSpecAnnotation, such as deploy's
+// migration Job) is renamed after its template changed: a Job's template
+// is immutable.
 func StampObjects(objs []runtime.Object, s Stamp) error {
 	if s.Version == "" {
 		s.Version = LibraryVersion()
@@ -203,6 +206,9 @@ func StampObjects(objs []runtime.Object, s Stamp) error {
 			return nil
 		})
 		if err != nil {
+			return err
+		}
+		if err := renameBySpec(obj); err != nil {
 			return err
 		}
 	}

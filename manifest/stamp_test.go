@@ -211,3 +211,29 @@ func TestReadStampNilAndPartial(t *testing.T) {
 	_, err = ReadStamp(empty)
 	assert.Assert(t, errors.Is(err, ErrNoStamp))
 }
+
+// A Job named by its spec gets a new name when a new stamp changes its
+// template (its template is immutable), and keeps it when the same stamp
+// is applied again.
+func TestStampRenamesSpecNamedJob(t *testing.T) {
+	job := func() *batchv1.Job {
+		j := &batchv1.Job{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+			ObjectMeta: metav1.ObjectMeta{Name: "web-migrate-x", Namespace: "shop", Annotations: map[string]string{NameFromSpecAnnotation: "web-migrate"}},
+		}
+		j.Spec.Template.Spec.Containers = []corev1.Container{{Name: "migrate", Image: "ghcr.io/acme/web:1.0"}}
+		return j
+	}
+	stamp := func(sha string) string {
+		j := job()
+		assert.NilError(t, StampObjects([]runtime.Object{j}, Stamp{GitSHA: sha, Image: "ghcr.io/acme/web:1.0", Version: "v1"}))
+		assert.Equal(t, j.Name, "web-migrate-"+JobSpecHash(j.Spec))
+		u := toUnstructuredObj(t, job())
+		assert.NilError(t, StampObjects([]runtime.Object{u}, Stamp{GitSHA: sha, Image: "ghcr.io/acme/web:1.0", Version: "v1"}))
+		assert.Equal(t, u.GetName(), j.Name, "typed and unstructured Jobs get the same name")
+		return j.Name
+	}
+	a, again, b := stamp("aaaaaaa"), stamp("aaaaaaa"), stamp("bbbbbbb")
+	assert.Equal(t, a, again)
+	assert.Assert(t, a != b, "a new git SHA must make a new Job")
+}

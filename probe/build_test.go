@@ -16,7 +16,7 @@ func TestBuilderProbe(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		b    *Builder
+		b    Builder
 		want *corev1.Probe
 	}{
 		{
@@ -121,7 +121,7 @@ func TestStartup(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name             string
-		b                *Builder
+		b                Builder
 		boot             time.Duration
 		period, failures int32
 	}{
@@ -178,4 +178,39 @@ func TestEquivalent(t *testing.T) {
 			assert.Equal(t, Equivalent(tc.b, tc.a), tc.want, "not symmetric")
 		})
 	}
+}
+
+func TestBuilderValueSemantics(t *testing.T) {
+	t.Parallel()
+	base := HTTPGet("/h", intstr.FromString("http")).WithHeader("A", "1")
+	a := base.WithHeader("B", "2").WithHostHeader("x").WithScheme(corev1.URISchemeHTTPS)
+	b := base.WithHeader("C", "3")
+	assert.DeepEqual(t, base.Probe().HTTPGet.HTTPHeaders, []corev1.HTTPHeader{{Name: "A", Value: "1"}})
+	assert.Equal(t, base.Probe().HTTPGet.Scheme, corev1.URISchemeHTTP)
+	assert.Equal(t, len(a.Probe().HTTPGet.HTTPHeaders), 3)
+	assert.DeepEqual(t, b.Probe().HTTPGet.HTTPHeaders, []corev1.HTTPHeader{{Name: "A", Value: "1"}, {Name: "C", Value: "3"}})
+	g := GRPC(9090)
+	_ = g.WithService("x")
+	assert.Assert(t, g.Probe().GRPC.Service == nil, "WithService changed its receiver")
+	bad := base.WithPeriod(-time.Second)
+	_ = bad.WithTimeout(0)
+	assert.Equal(t, len(bad.Errs()), 1, "a derived builder's error leaked into its base")
+	assert.Assert(t, base.Err() == nil)
+}
+
+func TestBuilderInvalidValues(t *testing.T) {
+	t.Parallel()
+	b := TCP(intstr.FromInt32(80)).WithPeriod(0).WithTimeout(0).WithInitialDelay(-time.Second).
+		WithSuccessThreshold(0).WithFailureThreshold(-1).WithHeader("X", "1")
+	var methods []string
+	for _, e := range b.Errs() {
+		methods = append(methods, e.Method)
+	}
+	assert.DeepEqual(t, methods, []string{"WithPeriod", "WithTimeout", "WithInitialDelay", "WithSuccessThreshold", "WithFailureThreshold", "WithHeader"})
+	assert.Assert(t, b.Errs()[5].Misapplied && !b.Errs()[0].Misapplied)
+	_, err := b.Build(KindLiveness)
+	assert.ErrorContains(t, err, "probe builder: WithTimeout (0s): timeoutSeconds must be greater than or equal to 1")
+	assert.ErrorContains(t, From(nil).Err(), "the probe is nil")
+	p := From(&corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(80)}}}).Probe()
+	assert.Equal(t, p.PeriodSeconds, int32(10), "From applies the API defaults")
 }

@@ -3,10 +3,17 @@
 //
 // # Building
 //
-// HTTPGet, TCP, GRPC and Exec start a Builder; With* calls set the headers,
-// scheme, gRPC service and timing, and Probe returns a *corev1.Probe with
-// every timing field written out (the API defaults 0/10s/1s/1/3 unless set),
-// so a rendered manifest says what kubelet will do. Startup turns a builder
+// HTTPGet, TCP, GRPC and Exec start a Builder, and From starts one from an
+// existing *corev1.Probe (one of the Set that Python returns, say); With*
+// calls set the headers, scheme, gRPC service and timing, and Probe returns
+// a *corev1.Probe with every timing field written out (the API defaults
+// 0/10s/1s/1/3 unless set), so a rendered manifest says what kubelet will
+// do. A Builder is a value, as every builder of package deploy is: a With*
+// call returns a modified copy and leaves its receiver alone, so one base
+// probe can be refined into several. A With* call that does not apply to
+// the handler (a header on a TCP probe) or whose value the API server would
+// refuse or silently replace (a period of 0, a negative delay) is recorded
+// and reported by Err, Errs and Build as an *OptionError, never dropped. Startup turns a builder
 // into a startup probe sized for a boot time. Python returns the readiness,
 // liveness and startup trio for a gunicorn or uvicorn server, and Django the
 // same with the Host header Django's ALLOWED_HOSTS needs.

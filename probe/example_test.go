@@ -148,3 +148,30 @@ func ExampleUntil() {
 	// attempt 3: success
 	// passed=true after 3 attempts, 25s
 }
+
+// A Builder is a value: refining a shared base gives two probes and leaves
+// the base as it was.
+func ExampleBuilder_values() {
+	base := probe.HTTPGet("/health", intstr.FromString("http")).WithTimeout(2 * time.Second)
+	readiness := base.WithPeriod(5 * time.Second)
+	liveness := base.WithFailureThreshold(6)
+	fmt.Println(base.Probe().PeriodSeconds, base.Probe().FailureThreshold)
+	fmt.Println(readiness.Probe().PeriodSeconds, liveness.Probe().FailureThreshold)
+	// A zero period is what the API server silently replaces by 10s: it is
+	// reported, not rendered.
+	fmt.Println(base.WithPeriod(0).Err())
+	// Output:
+	// 10 3
+	// 5 6
+	// probe builder: WithPeriod (0s): periodSeconds must be greater than or equal to 1 (the API server would replace 0 by its default, 10)
+}
+
+// From turns a probe of the Set that Python or Django return back into a
+// Builder, to refine it or hand it to deploy.App.WithReadiness.
+func ExampleFrom() {
+	set, _ := probe.Python(intstr.FromString("http"), probe.PythonOptions{ReadinessPath: "/readyz"})
+	b := probe.From(set.Readiness).WithFailureThreshold(5)
+	p := b.Probe()
+	fmt.Println(p.HTTPGet.Path, p.PeriodSeconds, p.TimeoutSeconds, p.FailureThreshold)
+	// Output: /readyz 5 2 5
+}

@@ -79,10 +79,10 @@ func Python(port intstr.IntOrString, o PythonOptions) (Set, error) {
 	if scheme != corev1.URISchemeHTTP && scheme != corev1.URISchemeHTTPS {
 		errs = append(errs, field.NotSupported(fld.Child("scheme"), scheme, []corev1.URIScheme{corev1.URISchemeHTTP, corev1.URISchemeHTTPS}))
 	}
-	endpoint := func(path string) *Builder {
+	endpoint := func(path string) Builder {
 		b := HTTPGet(path, port).WithScheme(scheme)
 		if o.HostHeader != "" {
-			b.WithHostHeader(o.HostHeader)
+			b = b.WithHostHeader(o.HostHeader)
 		}
 		return b
 	}

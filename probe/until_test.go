@@ -63,7 +63,7 @@ func TestUntil(t *testing.T) {
 	tests := []struct {
 		name     string
 		codes    []int
-		b        *Builder
+		b        Builder
 		passed   bool
 		attempts int
 		consec   int

@@ -11,17 +11,17 @@ import (
 	"github.com/pydeploy/pydeploy/manifest"
 )
 
-// imageTemplate is the image reference as the seed writes it; ${GIT_SHA} is
-// expanded before Build, and an unset variable is an error, never "".
-const imageTemplate = "ghcr.io/acme/payments:${GIT_SHA}"
+// imageRepo is payments-api's image repository; imageTemplate the reference
+// as the seed writes it: ${GIT_SHA} is expanded before the image is built,
+// and an unset variable is an error, never "".
+const (
+	imageRepo     = "ghcr.io/acme/payments"
+	imageTemplate = imageRepo + ":${GIT_SHA}"
+)
 
-// buildStep builds payments-api's objects, stamps them and returns them in
-// apply order.
-func buildStep(o options, lockHash string, s *story) ([]runtime.Object, error) {
-	image, err := manifest.Expand(imageTemplate, manifest.MapLookup(map[string]string{"GIT_SHA": o.gitSHA}))
-	if err != nil {
-		return nil, err
-	}
+// buildStep builds payments-api's objects for the pushed image (pinned by
+// digest), stamps them and returns them in apply order.
+func buildStep(o options, image, lockHash string, s *story) ([]runtime.Object, error) {
 	return buildObjects(o.namespace, image, o.gitSHA, lockHash, s)
 }
 
@@ -40,6 +40,9 @@ func buildObjects(namespace, image, gitSHA, lockHash string, s *story) ([]runtim
 	}
 	objs := bundle.Objects()
 	stamp := manifest.Stamp{GitSHA: gitSHA, Image: image, LockHash: lockHash}
+	if img, err := manifest.ParseImage(image); err == nil {
+		stamp.ImageDigest = img.Digest
+	}
 	if err := manifest.StampObjects(objs, stamp); err != nil {
 		return nil, fmt.Errorf("stamp payments-api: %w", err)
 	}

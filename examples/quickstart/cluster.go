@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -30,7 +32,7 @@ const brokenSHA = "9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e"
 
 // clusterSteps applies payments-api, waits, rolls out a broken revision,
 // watches the waiter stop it, and undoes it.
-func clusterSteps(ctx context.Context, o options, objs []runtime.Object, s *story) error {
+func clusterSteps(ctx context.Context, o options, objs []runtime.Object, ims *images, s *story) error {
 	cfg, stop, err := connect(ctx, o, s)
 	if err != nil {
 		return err
@@ -51,7 +53,10 @@ func clusterSteps(ctx context.Context, o options, objs []runtime.Object, s *stor
 	}
 	good := applied
 
-	brokenImage := "ghcr.io/acme/payments:" + brokenTag + short(brokenSHA)
+	brokenImage, err := brokenImageOf(ctx, o, ims)
+	if err != nil {
+		return err
+	}
 	s.step("roll out a broken revision (commit %s): image %s, whose containers crash at start", short(brokenSHA), brokenImage)
 	brokenObjs, err := buildObjects(o.namespace, brokenImage, brokenSHA, good.lockHash, s)
 	if err != nil {
@@ -94,8 +99,10 @@ func clusterSteps(ctx context.Context, o options, objs []runtime.Object, s *stor
 		return err
 	}
 	s.printf("restored stamp: git %s, image %s, lock %s", short(stamp.GitSHA), stamp.Image, stamp.LockHash)
-	if stamp.Image != good.image || stamp.LockHash != good.lockHash {
-		return fmt.Errorf("the rollback restored image %s and lock %s; want %s and %s", stamp.Image, stamp.LockHash, good.image, good.lockHash)
+	running := res.Deployment.Spec.Template.Spec.Containers[0].Image
+	s.printf("the pods run the previous digest again: %s (the broken revision's was %s)", digestOf(running), digestOf(brokenImage))
+	if stamp.Image != good.image || stamp.LockHash != good.lockHash || running != good.image {
+		return fmt.Errorf("the rollback restored image %s (stamp %s) and lock %s; want %s and %s", running, stamp.Image, stamp.LockHash, good.image, good.lockHash)
 	}
 	hist, err := rollout.History(ctx, cs, o.namespace, "payments-api")
 	if err != nil {
@@ -104,6 +111,35 @@ func clusterSteps(ctx context.Context, o options, objs []runtime.Object, s *stor
 	s.step("rollout history (as kubectl rollout history prints it)")
 	s.printf("%s", hist.String())
 	return nil
+}
+
+// brokenImageOf builds and pushes the broken revision's image: the same lock,
+// a source whose settings read DATABASE_URL without a default.
+func brokenImageOf(ctx context.Context, o options, ims *images) (string, error) {
+	proc, err := serverProcess(o.namespace)
+	if err != nil {
+		return "", err
+	}
+	pinned, built, err := ims.build(ctx, brokenTag+short(brokenSHA), brokenSHA, proc, func(dir string) error {
+		p := filepath.Join(dir, "payments", "main.py")
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		broken := strings.Replace(string(data), `os.environ.get("DATABASE_URL", "postgresql://payments@db/payments")`, `os.environ["DATABASE_URL"]`, 1)
+		return os.WriteFile(p, []byte(broken), 0o644)
+	})
+	if err != nil {
+		return "", err
+	}
+	built.Close()
+	return pinned, nil
+}
+
+// digestOf is the digest of a pinned reference.
+func digestOf(ref string) string {
+	_, d, _ := strings.Cut(ref, "@")
+	return d
 }
 
 // progressDeadline is the Deployment's progressDeadlineSeconds, the moment

@@ -5,16 +5,22 @@
 //
 //  1. lock: resolve payments-api's Python dependencies against the embedded
 //     index into pylock.payments-api.toml (deterministic; exclude-newer pinned);
-//  2. build: describe the service with deploy (production defaults), expand
-//     ${GIT_SHA} in the image, stamp git SHA, image and lock hash onto every
-//     object, validate, and render byte-stable YAML (stdout, or files with -o);
-//  3. apply the objects with server-side apply and wait for the rollout,
+//  2. image: build payments-api's image from the lock without Docker (the
+//     environment lockfile/install writes, the source, the server preset's
+//     command) onto a stand-in base in an embedded registry answering for
+//     ghcr.io, push it, and check the pushed image against the lock;
+//  3. build: describe the service with deploy (production defaults), pin the
+//     image by the pushed digest, stamp git SHA, image, digest and lock hash
+//     onto every object, validate, and render byte-stable YAML (stdout, or
+//     files with -o);
+//  4. apply the objects with server-side apply and wait for the rollout,
 //     printing progress;
-//  4. roll out a broken revision (a crash-looping image) and show the waiter
-//     stopping within seconds with its evidence;
-//  5. undo to the previous revision and show the stamp restored.
+//  5. roll out a broken revision (an image built from a broken commit, whose
+//     containers crash-loop) and show the waiter stopping within seconds
+//     with its evidence;
+//  6. undo to the previous revision and show its digest and stamp restored.
 //
-// -render-only stops after step 2. YAML goes to stdout (or -o DIR); the story
+// -render-only stops after step 3. YAML goes to stdout (or -o DIR); the story
 // goes to stderr, so `quickstart -render-only > payments-api.yaml` is clean.
 package main
 
@@ -74,7 +80,16 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer lock.cleanup()
-	objs, err := buildStep(o, lock.hash, story)
+	ims, err := startImages(ctx, lock, story)
+	if err != nil {
+		return err
+	}
+	defer ims.close()
+	pinned, err := imageStep(ctx, o, ims, story)
+	if err != nil {
+		return err
+	}
+	objs, err := buildStep(o, pinned, lock.hash, story)
 	if err != nil {
 		return err
 	}
@@ -84,5 +99,5 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if o.renderOnly {
 		return nil
 	}
-	return clusterSteps(ctx, o, objs, story)
+	return clusterSteps(ctx, o, objs, ims, story)
 }

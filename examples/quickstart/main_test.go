@@ -12,6 +12,7 @@ import (
 	"gotest.tools/v3/assert"
 	is "gotest.tools/v3/assert/cmp"
 	"gotest.tools/v3/golden"
+	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/pydeploy/pydeploy/deploy"
 	"github.com/pydeploy/pydeploy/manifest"
@@ -51,7 +52,7 @@ func TestRenderOnlyPassesStrictParseAndSchema(t *testing.T) {
 		assert.NilError(t, deploy.ValidateStructure(o))
 		kinds = append(kinds, o.GetObjectKind().GroupVersionKind().Kind)
 	}
-	assert.DeepEqual(t, kinds, []string{"ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "NetworkPolicy"})
+	assert.DeepEqual(t, kinds, []string{"ServiceAccount", "NetworkPolicy", "Service", "Deployment", "PodDisruptionBudget"})
 	for _, o := range objs {
 		st, err := manifest.ReadStamp(o)
 		assert.NilError(t, err)
@@ -69,6 +70,36 @@ func TestRenderOnlyToDir(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, f))
 		assert.NilError(t, err, f)
 	}
+}
+
+// payments-api's image is built from its lock and pushed; two runs, each in
+// fresh directories with fresh caches and registries, give the same digest,
+// and the rendered Deployment runs the image by that digest.
+func TestImageIsReproducibleAndPinned(t *testing.T) {
+	out, story := renderOnly(t, options{})
+	_, again := renderOnly(t, options{})
+	digest := func(story string) string {
+		_, after, ok := strings.Cut(story, "pushed ghcr.io/acme/payments:"+demoSHA+"@")
+		assert.Assert(t, ok, story)
+		return strings.Fields(after)[0]
+	}
+	d := digest(story)
+	assert.Equal(t, digest(again), d)
+	assert.Check(t, is.Contains(story, "image-check: the pushed image holds exactly the 20 locked packages, every RECORD hash matches"))
+	assert.Check(t, is.Contains(story, "entrypoint gunicorn --bind 0.0.0.0:8000"))
+	objs, err := manifest.Parse(strings.NewReader(out), manifest.ParseOptions{})
+	assert.NilError(t, err)
+	var dep *appsv1.Deployment
+	for _, o := range objs {
+		if d, ok := o.(*appsv1.Deployment); ok {
+			dep = d
+		}
+	}
+	assert.Assert(t, dep != nil, "no Deployment in the output")
+	assert.Equal(t, dep.Spec.Template.Spec.Containers[0].Image, "ghcr.io/acme/payments:"+demoSHA+"@"+d)
+	st, err := manifest.ReadStamp(dep)
+	assert.NilError(t, err)
+	assert.Equal(t, st.ImageDigest, d)
 }
 
 func TestUnsetGitSHAUsesTheDemoCommit(t *testing.T) {
@@ -97,6 +128,7 @@ func TestWholeStory(t *testing.T) {
 		"KeyError: 'DATABASE_URL'",
 		"deployment.apps/payments-api rolled back",
 		"restored stamp: git 3f2c1d07a9b8",
+		"the pods run the previous digest again: sha256:",
 		"release 9d8e7f6a5b4c",
 	} {
 		assert.Check(t, is.Contains(story, want))

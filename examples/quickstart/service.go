@@ -10,7 +10,7 @@ import (
 // it in Git next to the code: a FastAPI app served by gunicorn with uvicorn
 // workers on port 8000, three replicas, readiness on /health/ready. Every
 // other setting is a production default of the deploy package.
-func paymentsAPI(namespace, image string) *deploy.App {
+func paymentsAPI(namespace, image string) deploy.App {
 	return deploy.NewApp("payments-api", namespace).
 		WithImage(image).
 		WithPort(8000, "http").

@@ -75,7 +75,7 @@ func generateFiles(name string, v *Version) ([]*File, error) {
 	for _, pf := range plan {
 		f := &File{Filename: pf.name, Project: norm, Version: v}
 		if pf.tag != "" {
-			f.Body, err = buildWheel(name, v.Version, pf.tag, meta)
+			f.Body, err = buildWheel(name, v, pf.tag, meta)
 			f.Metadata, f.MetadataSHA256 = meta, hexSHA(meta)
 		} else {
 			f.Body, err = buildSdist(name, v.Version, meta)
@@ -113,9 +113,12 @@ func coreMetadata(name string, v *Version) []byte {
 	return []byte(b.String())
 }
 
-// buildWheel returns a valid wheel: a top-level module, METADATA, WHEEL
-// with one Tag line per expanded tag, and RECORD with sha256 of each entry.
-func buildWheel(name, version, tag string, meta []byte) ([]byte, error) {
+// buildWheel returns a valid wheel: a top-level module, the version's
+// WheelExtras, METADATA, WHEEL with one Tag line per expanded tag,
+// entry_points.txt when the version has entry points, and RECORD with
+// sha256 of each entry.
+func buildWheel(name string, v *Version, tag string, meta []byte) ([]byte, error) {
+	version := v.Version
 	esc := escapeName(name)
 	distInfo := esc + "-" + version + ".dist-info"
 	parts := strings.Split(tag, "-")
@@ -129,36 +132,34 @@ func buildWheel(name, version, tag string, meta []byte) ([]byte, error) {
 			}
 		}
 	}
-	entries := []struct {
-		name string
-		data []byte
-	}{
-		{esc + "/__init__.py", []byte(fmt.Sprintf("__version__ = %q\n", version))},
-		{distInfo + "/METADATA", meta},
-		{distInfo + "/WHEEL", []byte(wheel.String())},
+	entries := []WheelEntry{{Name: esc + "/__init__.py", Data: []byte(fmt.Sprintf("__version__ = %q\n", version))}}
+	entries = append(entries, v.WheelExtras...)
+	entries = append(entries, WheelEntry{Name: distInfo + "/METADATA", Data: meta}, WheelEntry{Name: distInfo + "/WHEEL", Data: []byte(wheel.String())})
+	if v.EntryPoints != "" {
+		entries = append(entries, WheelEntry{Name: distInfo + "/entry_points.txt", Data: []byte(v.EntryPoints)})
 	}
 	var record strings.Builder
 	for _, e := range entries {
-		sum := sha256.Sum256(e.data)
-		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", e.name, base64.RawURLEncoding.EncodeToString(sum[:]), len(e.data))
+		sum := sha256.Sum256(e.Data)
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", e.Name, base64.RawURLEncoding.EncodeToString(sum[:]), len(e.Data))
 	}
 	fmt.Fprintf(&record, "%s/RECORD,,\n", distInfo)
-	entries = append(entries, struct {
-		name string
-		data []byte
-	}{distInfo + "/RECORD", []byte(record.String())})
+	entries = append(entries, WheelEntry{Name: distInfo + "/RECORD", Data: []byte(record.String())})
 
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.name, Method: zip.Store, Modified: fixedTime}
+		h := &zip.FileHeader{Name: e.Name, Method: zip.Store, Modified: fixedTime}
 		h.SetMode(0o644)
+		if e.Executable {
+			h.SetMode(0o755)
+		}
 		w, err := zw.CreateHeader(h)
 		if err != nil {
-			return nil, fmt.Errorf("writing wheel entry %s: %w", e.name, err)
+			return nil, fmt.Errorf("writing wheel entry %s: %w", e.Name, err)
 		}
-		if _, err := w.Write(e.data); err != nil {
-			return nil, fmt.Errorf("writing wheel entry %s: %w", e.name, err)
+		if _, err := w.Write(e.Data); err != nil {
+			return nil, fmt.Errorf("writing wheel entry %s: %w", e.Name, err)
 		}
 	}
 	if err := zw.Close(); err != nil {

@@ -55,10 +55,26 @@ type Version struct {
 	WheelFiles []string
 	// Sdist publishes a .tar.gz source distribution with PKG-INFO.
 	Sdist bool
+	// EntryPoints, when set, is written to every wheel as
+	// .dist-info/entry_points.txt ("[console_scripts]\nname = mod:func\n").
+	EntryPoints string
+	// WheelExtras are further entries of every wheel, listed in its RECORD:
+	// modules an entry point names, or files of the binary distribution
+	// format's "<name>-<version>.data/<scheme>/…" directories.
+	WheelExtras []WheelEntry
 
 	once  sync.Once
 	files []*File
 	err   error
+}
+
+// WheelEntry is one extra file of a generated wheel.
+type WheelEntry struct {
+	// Name is the path inside the wheel ("pkg/cli.py").
+	Name string
+	Data []byte
+	// Executable sets the entry's mode to 0755 (else 0644).
+	Executable bool
 }
 
 // File is one generated distribution file. Body is a valid wheel (zip with

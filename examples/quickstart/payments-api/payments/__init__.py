@@ -1,0 +1,1 @@
+"""payments-api: the quickstart's seed service (a FastAPI app)."""
