@@ -25,6 +25,8 @@ import (
 	fakeremote "k8s.io/cri-client/pkg/fake"
 	"k8s.io/cri-client/pkg/util"
 	"k8s.io/klog/v2"
+
+	"github.com/pydeploy/pydeploy/internal/testcluster/internal/grammar"
 )
 
 // scriptedRuntime is the node's container runtime: the CRI gRPC server of
@@ -238,7 +240,7 @@ func (r *scriptedRuntime) ordinal(ctx context.Context, pod *corev1.Pod) (int, er
 }
 
 func atoiOrdinal(pod *corev1.Pod, v string) (int, error) {
-	n, err := parseOrdinals(v)
+	n, err := grammar.ParseOrdinals(v)
 	if err != nil || len(n) != 1 {
 		return 0, fmt.Errorf("pod %s/%s: annotation %s is %q: expected a number", pod.Namespace, pod.Name, OrdinalAnnotation, v)
 	}

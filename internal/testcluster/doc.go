@@ -57,11 +57,12 @@
 //
 //   - container runtime: the fake CRI runtime and image services (above):
 //     running containers needs images, root filesystems and cgroups;
-//   - container manager: cm.NewStubContainerManager: the real one creates
-//     and enforces cgroups, which needs root and changes the machine;
-//   - cadvisor: kubemark's fake, reporting the node's CPUs and memory: the
-//     real one reads the machine's cgroups and /proc, which describe the
-//     test machine, not the node;
+//   - container manager: cm.NewStubContainerManager, reporting the node's
+//     disk (100Gi) as ephemeral-storage capacity: the real one creates and
+//     enforces cgroups, which needs root and changes the machine;
+//   - cadvisor: kubemark's fake, reporting the node's CPUs, memory and
+//     disk: the real one reads the machine's cgroups and /proc, which
+//     describe the test machine, not the node;
 //   - mounter, host utilities, subpath: kubemark's fakes: mounts need root
 //     and change the machine's mount table (volumes are plain directories);
 //   - OS interface: kubemark's FakeOS: kubelet would write container log

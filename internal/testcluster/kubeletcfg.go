@@ -6,10 +6,13 @@ import (
 	"time"
 
 	cadvisorapi "github.com/google/cadvisor/lib/model"
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/klog/v2"
 	"k8s.io/kubernetes/cmd/kubelet/app/options"
 	kubeletconfig "k8s.io/kubernetes/pkg/kubelet/apis/config"
 	cadvisortest "k8s.io/kubernetes/pkg/kubelet/cadvisor/testing"
+	"k8s.io/kubernetes/pkg/kubelet/cm"
 )
 
 // clusterDNS is the cluster DNS address kubelet writes into pods'
@@ -61,6 +64,23 @@ func diskInfo() (cadvisorapi.FsInfo, error) {
 		Timestamp: time.Now(), Device: "/dev/testcluster", Mountpoint: "/",
 		Capacity: nodeDisk, Available: nodeDisk - 1<<30, Usage: 1 << 30,
 	}, nil
+}
+
+// containerManager is kubelet's stub container manager with the node's
+// disk as its ephemeral-storage capacity (the stub reports 0, which no pod
+// that requests ephemeral storage fits).
+type containerManager struct{ cm.ContainerManager }
+
+func newContainerManager() containerManager {
+	return containerManager{ContainerManager: cm.NewStubContainerManager()}
+}
+
+// GetCapacity reports the node's disk as ephemeral-storage capacity.
+func (c containerManager) GetCapacity(_ klog.Logger, localStorageCapacityIsolation bool) v1.ResourceList {
+	if !localStorageCapacityIsolation {
+		return v1.ResourceList{}
+	}
+	return v1.ResourceList{v1.ResourceEphemeralStorage: *resource.NewQuantity(nodeDisk, resource.BinarySI)}
 }
 
 // RootFsInfo reports the node's disk.

@@ -23,7 +23,6 @@ import (
 	kubeletapp "k8s.io/kubernetes/cmd/kubelet/app"
 	"k8s.io/kubernetes/cmd/kubelet/app/options"
 	"k8s.io/kubernetes/pkg/features"
-	"k8s.io/kubernetes/pkg/kubelet/cm"
 	kubeletserver "k8s.io/kubernetes/pkg/kubelet/server"
 	"k8s.io/kubernetes/pkg/kubemark"
 )
@@ -183,7 +182,7 @@ func startNode(ctx context.Context, cfg *nodeConfig) error {
 		}
 	}
 
-	hk := kubemark.NewHollowKubelet(flags, kc, client, heartbeat, newMachine(cfg), imageService, runtimeService, cm.NewStubContainerManager())
+	hk := kubemark.NewHollowKubelet(flags, kc, client, heartbeat, newMachine(cfg), imageService, runtimeService, newContainerManager())
 	deps := hk.KubeletDeps
 	// kubemark's hollow node fakes the prober and the event recorder; this
 	// node runs kubelet's own: nil makes kubelet build them.

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pydeploy/pydeploy/internal/testcluster/internal/grammar"
 )
 
 // Defaults of the clauses' options.
@@ -99,14 +101,14 @@ func newPlan(sc Scenario, r role, ordinal int, slow time.Duration) containerPlan
 		p.run.kind, p.run.after = runComplete, defaultCompleteAfter
 	}
 	p.run.fallback, p.run.fallbackAfter = p.run.kind, p.run.after
-	cs, _ := parseClauses(string(sc))
+	cs := sc.clauses()
 	seen := map[string]bool{}
 	for _, c := range cs {
-		if !c.applies(ordinal) || seen[c.phase()] {
+		if !c.Applies(ordinal) || seen[c.Phase()] {
 			continue
 		}
-		seen[c.phase()] = true
-		switch c.phase() {
+		seen[c.Phase()] = true
+		switch c.Phase() {
 		case "pull":
 			p.pull = pullClause(c, slow)
 		case "probe":
@@ -118,16 +120,16 @@ func newPlan(sc Scenario, r role, ordinal int, slow time.Duration) containerPlan
 	return p
 }
 
-func pullClause(c clause, slow time.Duration) pullPlan {
-	pp := pullPlan{err: c.opts["err"], times: atoi(c.opts["times"])}
-	switch d := c.opts["delay"]; d {
+func pullClause(c grammar.Clause, slow time.Duration) pullPlan {
+	pp := pullPlan{err: c.Opts["err"], times: atoi(c.Opts["times"])}
+	switch d := c.Opts["delay"]; d {
 	case "":
 	case "slow":
 		pp.delay = slow
 	default:
 		pp.delay = duration(d)
 	}
-	if pp.err == "" && pp.delay == 0 && c.opts["delay"] == "" {
+	if pp.err == "" && pp.delay == 0 && c.Opts["delay"] == "" {
 		pp.err = "notfound"
 	}
 	if pp.err == "429" && pp.times == 0 {
@@ -136,44 +138,44 @@ func pullClause(c clause, slow time.Duration) pullPlan {
 	return pp
 }
 
-func probeClause(c clause) probePlan {
-	switch c.name {
+func probeClause(c grammar.Clause) probePlan {
+	switch c.Name {
 	case "notready":
 		return probePlan{kind: probeNotReady}
 	case "flap":
 		pp := probePlan{kind: probeFlap, period: defaultFlapPeriod}
-		if v := c.opts["period"]; v != "" {
+		if v := c.Opts["period"]; v != "" {
 			pp.period = duration(v)
 		}
 		return pp
 	}
-	return probePlan{kind: probeReady, after: duration(c.opts["after"])}
+	return probePlan{kind: probeReady, after: duration(c.Opts["after"])}
 }
 
-func runClause(c clause, rp *runPlan) {
-	switch c.name {
+func runClause(c grammar.Clause, rp *runPlan) {
+	switch c.Name {
 	case "run":
 		rp.kind, rp.after = runForever, 0
 	case "complete":
 		rp.kind, rp.after = runComplete, defaultCompleteAfter
-		if v := c.opts["after"]; v != "" {
+		if v := c.Opts["after"]; v != "" {
 			rp.after = duration(v)
 		}
 	case "crash", "oom":
 		rp.kind, rp.after, rp.exit, rp.reason = runCrash, defaultCrashAfter, 1, "Error"
-		if c.name == "oom" {
+		if c.Name == "oom" {
 			rp.exit, rp.reason = 137, "OOMKilled"
 		}
-		if v := c.opts["exit"]; v != "" {
+		if v := c.Opts["exit"]; v != "" {
 			rp.exit = int32(atoi(v))
 		}
 		if rp.exit == 0 {
 			rp.reason = "Completed"
 		}
-		if v := c.opts["after"]; v != "" {
+		if v := c.Opts["after"]; v != "" {
 			rp.after = duration(v)
 		}
-		rp.times = atoi(c.opts["times"])
+		rp.times = atoi(c.Opts["times"])
 	}
 }
 

@@ -3,11 +3,11 @@ package testcluster
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pydeploy/pydeploy/internal/testcluster/internal/grammar"
 )
 
 // Scenario is a script for one container, played by the node's container
@@ -84,18 +84,6 @@ const (
 	ReadinessFail Scenario = "readinessfail"
 )
 
-// keywords maps each keyword to its clauses.
-var keywords = map[Scenario]string{
-	Ready:         "ready",
-	Slow:          "pull:delay=slow",
-	CrashLoop:     "crash",
-	OOMKilled:     "oom",
-	ImagePull:     "pull:err=notfound",
-	Unauthorized:  "pull:err=unauthorized",
-	RateLimited:   "pull:err=429",
-	ReadinessFail: "notready",
-}
-
 // ScenarioAnnotation on a pod (usually set in a workload's pod template)
 // selects the scenario of every container of the pod, init containers and
 // sidecars included, overriding image keywords.
@@ -119,19 +107,18 @@ const OrdinalAnnotation = "testcluster.pydeploy.io/ordinal"
 
 // Scenarios lists the keywords, sorted.
 func Scenarios() []Scenario {
-	s := make([]Scenario, 0, len(keywords))
-	for k := range keywords {
-		s = append(s, k)
+	var s []Scenario
+	for _, k := range grammar.KeywordNames() {
+		s = append(s, Scenario(k))
 	}
-	slices.Sort(s)
 	return s
 }
 
 // ParseScenario checks s against the grammar and returns it in canonical
 // form (lower case, no spaces).
 func ParseScenario(s string) (Scenario, error) {
-	norm := strings.ToLower(strings.Join(strings.Fields(s), ""))
-	if _, err := parseClauses(norm); err != nil {
+	norm := grammar.Normalize(s)
+	if _, err := grammar.Parse(norm); err != nil {
 		return "", fmt.Errorf("scenario %q: %w", s, err)
 	}
 	return Scenario(norm), nil
@@ -146,7 +133,7 @@ func ImageScenario(image string) Scenario {
 	for _, tok := range strings.FieldsFunc(strings.ToLower(ref), func(r rune) bool {
 		return r == '/' || r == ':' || r == '.' || r == '-' || r == '_'
 	}) {
-		if _, ok := keywords[Scenario(tok)]; ok && Scenario(tok) != Ready {
+		if grammar.IsKeyword(tok) && Scenario(tok) != Ready {
 			return Scenario(tok)
 		}
 	}
@@ -185,166 +172,17 @@ func allContainers(pod *corev1.Pod) []corev1.Container {
 	return append(slices.Clone(pod.Spec.InitContainers), pod.Spec.Containers...)
 }
 
-// clause is one parsed clause.
-type clause struct {
-	name string
-	opts map[string]string
-	pods []int // ordinals the clause applies to; nil: every pod
-}
-
-// phase says which part of a container's life a clause scripts.
-func (c clause) phase() string {
-	switch c.name {
-	case "pull":
-		return "pull"
-	case "ready", "notready", "flap":
-		return "probe"
-	}
-	return "run"
-}
-
-// clauseOptions lists the options each clause takes, besides pod.
-var clauseOptions = map[string][]string{
-	"pull":     {"err", "times", "delay"},
-	"run":      nil,
-	"complete": {"after"},
-	"crash":    {"exit", "after", "times"},
-	"oom":      {"after", "times"},
-	"ready":    {"after"},
-	"notready": nil,
-	"flap":     {"period"},
-}
-
-// parseClauses parses a canonical scenario into its clauses, expanding
-// keywords, and checks every option value.
-func parseClauses(s string) ([]clause, error) {
-	if s == "" {
-		return nil, fmt.Errorf("empty: expected a keyword (%s) or clauses such as crash:times=2", keywordList())
-	}
-	var out []clause
-	for part := range strings.SplitSeq(s, ";") {
-		if part == "" {
-			return nil, fmt.Errorf("empty clause: expected name[:key=value,...] between the semicolons")
-		}
-		if exp, ok := keywords[Scenario(part)]; ok && exp != part {
-			cs, err := parseClauses(exp)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, cs...)
-			continue
-		}
-		c, err := parseClause(part)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-func keywordList() string {
-	var names []string
-	for _, k := range Scenarios() {
-		names = append(names, string(k))
-	}
-	return strings.Join(names, ", ")
-}
-
-func parseClause(part string) (clause, error) {
-	name, rest, hasOpts := strings.Cut(part, ":")
-	allowed, ok := clauseOptions[name]
-	if !ok {
-		return clause{}, fmt.Errorf("unknown clause %q: expected a keyword (%s) or one of pull, run, complete, crash, oom, ready, notready, flap", name, keywordList())
-	}
-	c := clause{name: name, opts: map[string]string{}}
-	if !hasOpts {
-		return c, nil
-	}
-	for opt := range strings.SplitSeq(rest, ",") {
-		key, val, ok := strings.Cut(opt, "=")
-		if !ok || key == "" || val == "" {
-			return clause{}, fmt.Errorf("clause %s: option %q: expected key=value", name, opt)
-		}
-		if _, dup := c.opts[key]; dup || (key == "pod" && c.pods != nil) {
-			return clause{}, fmt.Errorf("clause %s: option %s given twice", name, key)
-		}
-		if key == "pod" {
-			pods, err := parseOrdinals(val)
-			if err != nil {
-				return clause{}, fmt.Errorf("clause %s: pod=%s: %w", name, val, err)
-			}
-			c.pods = pods
-			continue
-		}
-		if !slices.Contains(allowed, key) {
-			return clause{}, fmt.Errorf("clause %s: unknown option %q: expected %s", name, key, optionList(allowed))
-		}
-		if err := checkOption(name, key, val); err != nil {
-			return clause{}, fmt.Errorf("clause %s: %s=%s: %w", name, key, val, err)
-		}
-		c.opts[key] = val
-	}
-	return c, nil
-}
-
-func optionList(allowed []string) string {
-	return strings.Join(append(slices.Clone(allowed), "pod"), ", ")
-}
-
-func parseOrdinals(v string) ([]int, error) {
-	var out []int
-	for s := range strings.SplitSeq(v, "|") {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || n > 1<<20 {
-			return nil, fmt.Errorf("expected ordinals (0, 1, …) separated by |")
-		}
-		out = append(out, n)
-	}
-	return out, nil
-}
-
-func checkOption(clause, key, val string) error {
-	switch key {
-	case "err":
-		if !slices.Contains([]string{"notfound", "unauthorized", "429"}, val) {
-			return fmt.Errorf("expected notfound, unauthorized or 429")
-		}
-	case "times":
-		if n, err := strconv.Atoi(val); err != nil || n < 1 || n > 1<<20 {
-			return fmt.Errorf("expected a count of 1 or more")
-		}
-	case "exit":
-		if n, err := strconv.Atoi(val); err != nil || n < 0 || n > 255 {
-			return fmt.Errorf("expected an exit code 0-255")
-		}
-	case "delay", "after", "period":
-		if clause == "pull" && val == "slow" {
-			return nil // Options.SlowReadyDelay, for the Slow keyword
-		}
-		d, err := time.ParseDuration(val)
-		if err != nil || d < 0 || d > time.Hour || (key == "period" && d == 0) {
-			return fmt.Errorf("expected a duration such as 300ms or 2s, up to 1h")
-		}
-	}
-	return nil
-}
-
-// applies reports whether the clause applies to the pod with this ordinal
-// (-1: unknown).
-func (c clause) applies(ordinal int) bool {
-	return c.pods == nil || slices.Contains(c.pods, ordinal)
+// clauses parses sc, which ParseScenario (or a keyword) has checked.
+func (sc Scenario) clauses() []grammar.Clause {
+	cs, _ := grammar.Parse(string(sc))
+	return cs
 }
 
 // selectsPods reports whether any clause of sc applies to some pods only,
 // so that the pod's ordinal is needed.
 func (sc Scenario) selectsPods() bool {
-	cs, err := parseClauses(string(sc))
-	if err != nil {
-		return false
-	}
-	for _, c := range cs {
-		if c.pods != nil {
+	for _, c := range sc.clauses() {
+		if c.Pods != nil {
 			return true
 		}
 	}

@@ -109,6 +109,8 @@ func TestAddNode(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Equal(t, node.Labels["pool"], "big")
 	assert.Equal(t, node.Status.Capacity.Cpu().String(), "8")
+	assert.Equal(t, node.Status.Capacity.Memory().String(), "8Gi")
+	assert.Equal(t, node.Status.Capacity.StorageEphemeral().String(), "100Gi")
 	pod := podUntil(t, client, ns, "big", "running on the new node", time.Minute, ready)
 	assert.Equal(t, pod.Spec.NodeName, name)
 }

@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -208,6 +209,11 @@ func deployment(sc scenario, progressDeadline int32) *appsv1.Deployment {
 					Name:  "app",
 					Image: sc.image,
 					Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8000}},
+					// Without a readiness probe a running container counts
+					// as ready, and kubelet runs a crash-looping one between
+					// its exits: both tools would call that rolled out.
+					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+						Path: "/health/ready", Port: intstr.FromString("http")}}},
 				}}},
 			},
 		},
