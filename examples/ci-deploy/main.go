@@ -18,10 +18,10 @@
 // The cluster is the one of -kubeconfig (default: $KUBECONFIG, else
 // ~/.kube/config) and its current context; -namespace overrides the
 // context's namespace for objects that name none. -embedded instead starts
-// pydeploy's test control plane in this process (etcd, kube-apiserver, the
-// deployment, replicaset, endpointslice, disruption and job controllers,
-// and a pod driver standing in for the kubelet), applies and waits there,
-// and stops it: a smoke test of the manifests that needs no cluster.
+// pydeploy's test control plane (etcd, kube-apiserver, kube-scheduler and
+// the controllers in this process; three nodes running kubelet's own code
+// on a scripted container runtime in child processes), applies and waits
+// there, and stops it: a smoke test of the manifests that needs no cluster.
 // -skip-wait KIND,... applies objects of those kinds without waiting for them.
 //
 // The wait is pydeploy's rollout.Wait: one deadline for the whole set

@@ -22,9 +22,9 @@ import (
 )
 
 // brokenTag is the tag of the broken revision. On the embedded control
-// plane, the pod driver plays a kubelet whose containers crash for images
-// whose name says "crashloop" — the scenario is data, as in a real incident
-// the image would be.
+// plane, the nodes' container runtime (under kubelet's own code) makes
+// containers crash for images whose name says "crashloop" — the scenario is
+// data, as in a real incident the image would be.
 const brokenTag = "crashloop-"
 
 // brokenSHA is the commit of the broken revision.
@@ -206,7 +206,7 @@ func connect(ctx context.Context, o options, s *story) (*rest.Config, func(), er
 	if err != nil {
 		return nil, nil, fmt.Errorf("start the embedded control plane: %w", err)
 	}
-	s.step("started an embedded control plane (etcd, kube-apiserver, deployment and replicaset controllers, a kubelet stand-in) in %s",
+	s.step("started an embedded control plane (etcd, kube-apiserver, kube-scheduler, controllers, 3 nodes running kubelet) in %s",
 		time.Since(start).Round(100*time.Millisecond))
 	if path := os.Getenv("QUICKSTART_KUBECONFIG"); path != "" {
 		if err := c.WriteKubeconfig(path); err == nil {

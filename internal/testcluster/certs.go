@@ -14,14 +14,16 @@ import (
 	"time"
 )
 
-// selfSigned is a self-signed certificate for 127.0.0.1 and localhost that
-// is its own CA: clients trust it by putting certPEM in their CA pool.
+// selfSigned is a self-signed certificate for 127.0.0.1, localhost and
+// the given addresses that is its own CA: clients trust it by putting
+// certPEM in their CA pool.
 type selfSigned struct {
 	certPEM []byte
+	keyPEM  []byte
 	tls     tls.Certificate
 }
 
-func newSelfSigned(commonName string) (*selfSigned, error) {
+func newSelfSigned(commonName string, ips []net.IP) (*selfSigned, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate key for %s: %w", commonName, err)
@@ -40,15 +42,20 @@ func newSelfSigned(commonName string) (*selfSigned, error) {
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		IPAddresses:           append([]net.IP{net.IPv4(127, 0, 0, 1)}, ips...),
 		DNSNames:              []string{"localhost"},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		return nil, fmt.Errorf("create certificate for %s: %w", commonName, err)
 	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("encode the key of %s: %w", commonName, err)
+	}
 	return &selfSigned{
 		certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		keyPEM:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
 		tls:     tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
 	}, nil
 }

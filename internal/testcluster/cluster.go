@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,10 +16,8 @@ import (
 
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/server/v3/embed"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -28,19 +27,24 @@ import (
 
 // Options configure a control plane. The zero value is ready to use.
 type Options struct {
-	// ReadyDelay is how long after binding a pod in the default scenario
-	// becomes Ready; its containers start half way. Zero means 200ms.
-	ReadyDelay time.Duration
-	// SlowReadyDelay is ReadyDelay for the Slow scenario. Zero means 3s.
+	// Nodes is how many nodes run kubelet. Zero means 3.
+	Nodes int
+	// NodeCPUs is each node's CPU capacity, in cores. Zero means 4.
+	NodeCPUs int
+	// NodeMemory is each node's memory capacity, a quantity such as "8Gi".
+	// Empty means "8Gi".
+	NodeMemory string
+	// MaxPods is how many pods each node's kubelet admits. Zero means 250.
+	MaxPods int
+	// SlowReadyDelay is how long the image pull of the Slow scenario
+	// takes. Zero means 3s.
 	SlowReadyDelay time.Duration
-	// CrashLoopInterval is the pace of every failure loop: how long a
-	// crash-looping container runs and then backs off, how often an image
-	// pull is retried and a readiness probe fails. Zero means 500ms.
-	CrashLoopInterval time.Duration
-	// NodeName names the one fake node. Empty means "testcluster-node".
+	// NodeName prefixes the nodes' names: NodeName-1, NodeName-2, ….
+	// Empty means "testcluster-node".
 	NodeName string
-	// LogOutput receives the control plane's logs (klog and etcd). Nil
-	// keeps only the last lines, in memory, for LogTail.
+	// LogOutput receives the control plane's logs (klog, etcd, and the
+	// nodes' kubelets). Nil keeps only the last lines, in memory, for
+	// LogTail.
 	LogOutput io.Writer
 	// Verbosity is the klog verbosity of those logs (default 0). klog is
 	// process-wide: the first Start of the process sets it.
@@ -50,19 +54,30 @@ type Options struct {
 func (o Options) withDefaults() (Options, error) {
 	for _, d := range []struct {
 		name string
-		v    *time.Duration
-		def  time.Duration
-	}{
-		{"ReadyDelay", &o.ReadyDelay, 200 * time.Millisecond},
-		{"SlowReadyDelay", &o.SlowReadyDelay, 3 * time.Second},
-		{"CrashLoopInterval", &o.CrashLoopInterval, 500 * time.Millisecond},
-	} {
+		v    *int
+		def  int
+	}{{"Nodes", &o.Nodes, 3}, {"NodeCPUs", &o.NodeCPUs, 4}, {"MaxPods", &o.MaxPods, 250}} {
 		if *d.v < 0 {
-			return o, fmt.Errorf("testcluster options: %s is %s: expected a positive duration, or zero for the default %s", d.name, *d.v, d.def)
+			return o, fmt.Errorf("testcluster options: %s is %d: expected a positive number, or zero for the default %d", d.name, *d.v, d.def)
 		}
 		if *d.v == 0 {
 			*d.v = d.def
 		}
+	}
+	if o.Nodes > maxNodes {
+		return o, fmt.Errorf("testcluster options: Nodes is %d: expected at most %d", o.Nodes, maxNodes)
+	}
+	if o.NodeMemory == "" {
+		o.NodeMemory = "8Gi"
+	}
+	if q, err := resource.ParseQuantity(o.NodeMemory); err != nil || q.Sign() <= 0 {
+		return o, fmt.Errorf("testcluster options: NodeMemory is %q: expected a positive quantity such as 8Gi", o.NodeMemory)
+	}
+	switch {
+	case o.SlowReadyDelay < 0:
+		return o, fmt.Errorf("testcluster options: SlowReadyDelay is %s: expected a positive duration, or zero for the default 3s", o.SlowReadyDelay)
+	case o.SlowReadyDelay == 0:
+		o.SlowReadyDelay = 3 * time.Second
 	}
 	if o.NodeName == "" {
 		o.NodeName = "testcluster-node"
@@ -80,42 +95,53 @@ type Timings struct {
 	EtcdReady time.Duration
 	// APIServerHealthy is when kube-apiserver answered /healthz with ok.
 	APIServerHealthy time.Duration
-	// ControllersSynced is when the controllers' informers had synced, the
-	// fake node existed and Start returned.
+	// ControllersSynced is when the controllers' and kube-scheduler's
+	// informers had synced.
 	ControllersSynced time.Duration
+	// NodesReady is when every node reported Ready and Start returned.
+	NodesReady time.Duration
 }
 
-// hostIP is the fake node's (and its kubelet's) address.
-const hostIP = "127.0.0.1"
-
-// Cluster is a running control plane. Its methods are safe for concurrent
-// use.
+// Cluster is a running control plane and its nodes. Its methods are safe
+// for concurrent use.
 type Cluster struct {
 	opts    Options
 	dir     string
 	logs    *logSink
 	token   string
 	timings Timings
+	hostIP  net.IP     // every node's address
+	apiFwd  *forwarder // the nodes' way to the front proxy
 
 	etcd     *embed.Etcd
 	storage  *storagebackend.Config
 	flags    []string
 	ctrl     *controllers
-	kubelet  *kubeletServer
+	sched    *kubeScheduler
 	proxy    *frontProxy
 	client   kubernetes.Interface
 	stopOnce sync.Once
 	stopErr  error
 
+	nodesMu  sync.Mutex
+	nodes    []*nodeProc
+	stopping bool
+
 	mu  sync.Mutex // guards api; held while the API server restarts
 	api *apiServer
 }
 
-// Start runs a control plane: etcd, kube-apiserver, the controllers, the
-// pod driver and the fake kubelet, all in this process and on 127.0.0.1.
-// Call Stop when done. ctx bounds the start only.
+// Start runs a control plane: etcd, kube-apiserver, kube-scheduler and the
+// controllers in this process, and each node (kubelet and its scripted
+// container runtime) in a child process, all on loopback addresses. It
+// returns once every node is Ready. Call Stop when done. ctx bounds the
+// start only.
 func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	t0 := time.Now()
+	if os.Getenv(nodeEnv) != "" {
+		return nil, errors.New("testcluster: this process was started as a node of another control plane and may not start one; " +
+			"testcluster's init function (or RunNodeIfChild) should have run the node")
+	}
 	opts, err = opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -127,6 +153,9 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		}
 	}()
 	c.redirectKlog()
+	if c.hostIP, err = utilnet.ChooseHostInterface(); err != nil {
+		return nil, fmt.Errorf("testcluster: the nodes need this machine's address on a network interface other than loopback (kubelet refuses a loopback node address): %w", err)
+	}
 	if c.dir, err = os.MkdirTemp("", "testcluster-"); err != nil {
 		return nil, fmt.Errorf("create the control plane's temp dir: %w", err)
 	}
@@ -137,22 +166,17 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	}
 	c.timings.EtcdReady = time.Since(t0)
 
-	kubeletCert, err := newSelfSigned("testcluster-kubelet")
-	if err != nil {
+	if err := c.writeKubeletCert(); err != nil {
 		return nil, err
-	}
-	kubeletCA := filepath.Join(c.dir, "kubelet-ca.crt")
-	if err := os.WriteFile(kubeletCA, kubeletCert.certPEM, 0o600); err != nil {
-		return nil, fmt.Errorf("write the fake kubelet's CA: %w", err)
 	}
 	c.storage = storagebackend.NewDefaultConfig("/registry", nil)
 	c.storage.Transport.ServerList = []string{etcdURL}
 	c.flags = []string{
 		// No service-account controller runs to create tokens.
 		"--disable-admission-plugins=ServiceAccount",
-		// Logs come from the fake kubelet on the node's InternalIP.
+		// pods/log and the like go to each node's kubelet on its address.
 		"--kubelet-preferred-address-types=InternalIP",
-		"--kubelet-certificate-authority=" + kubeletCA,
+		"--kubelet-certificate-authority=" + filepath.Join(c.dir, "kubelet.crt"),
 	}
 	if c.api, err = startAPIServer(c.storage, c.flags, c.logs); err != nil {
 		return nil, err
@@ -173,18 +197,66 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if c.client, err = kubernetes.NewForConfig(c.Config()); err != nil {
 		return nil, fmt.Errorf("client for the control plane: %w", err)
 	}
-	tm := timing{ready: opts.ReadyDelay, slow: opts.SlowReadyDelay, cadence: opts.CrashLoopInterval}
-	if c.ctrl, err = startControllers(ctx, c.Config(), opts.NodeName, hostIP, tm); err != nil {
+	ln, err := net.Listen("unix", c.apiSocket())
+	if err != nil {
+		return nil, fmt.Errorf("listen for the nodes' connections to kube-apiserver: %w", err)
+	}
+	c.apiFwd = forward(ln, func() (net.Conn, error) { return net.Dial("tcp", c.proxy.addr) })
+	if c.ctrl, err = startControllers(ctx, c.componentConfig("kube-controller-manager")); err != nil {
 		return nil, err
 	}
-	if c.kubelet, err = startKubelet(kubeletCert, c.ctrl.factory.Core().V1().Pods().Lister()); err != nil {
-		return nil, err
-	}
-	if err := c.createNode(ctx); err != nil {
+	if c.sched, err = startScheduler(ctx, c.componentConfig("kube-scheduler")); err != nil {
 		return nil, err
 	}
 	c.timings.ControllersSynced = time.Since(t0)
+	if err := c.startNodes(ctx); err != nil {
+		return nil, err
+	}
+	c.timings.NodesReady = time.Since(t0)
 	return c, nil
+}
+
+// apiSocket is where the nodes, each in a network namespace of its own,
+// reach the front proxy.
+func (c *Cluster) apiSocket() string { return filepath.Join(c.dir, "api.sock") }
+
+// writeKubeletCert writes the kubelets' serving certificate, valid for
+// the nodes' address; kube-apiserver trusts it.
+func (c *Cluster) writeKubeletCert() error {
+	cert, err := newSelfSigned("testcluster-kubelet", []net.IP{c.hostIP})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(c.dir, "kubelet.crt"), cert.certPEM, 0o600); err != nil {
+		return fmt.Errorf("write the kubelets' certificate: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(c.dir, "kubelet.key"), cert.keyPEM, 0o600); err != nil {
+		return fmt.Errorf("write the kubelets' key: %w", err)
+	}
+	return nil
+}
+
+// startNodes starts Options.Nodes nodes at once and waits until all are
+// Ready.
+func (c *Cluster) startNodes(ctx context.Context) error {
+	c.nodesMu.Lock()
+	for n := 1; n <= c.opts.Nodes; n++ {
+		p, err := c.startNode(n, NodeOptions{})
+		if err != nil {
+			c.nodesMu.Unlock()
+			return err
+		}
+		c.nodes = append(c.nodes, p)
+	}
+	nodes := slices.Clone(c.nodes)
+	c.nodesMu.Unlock()
+	errs := make([]error, len(nodes))
+	var wg sync.WaitGroup
+	for i, p := range nodes {
+		wg.Go(func() { errs[i] = c.waitReady(ctx, p) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // klogRouter receives all klog output of the process once the first
@@ -237,49 +309,6 @@ func randomToken() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// createNode registers the fake node, Ready, with the fake kubelet's
-// endpoint, as a kubelet does when it starts.
-func (c *Cluster) createNode(ctx context.Context) error {
-	name := c.opts.NodeName
-	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
-		"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
-	}}}
-	created, err := c.client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		created, err = c.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-	}
-	if err != nil {
-		return fmt.Errorf("register node %s: %w", name, err)
-	}
-	now := metav1.NewTime(time.Now())
-	capacity := corev1.ResourceList{
-		corev1.ResourceCPU:    resource.MustParse("8"),
-		corev1.ResourceMemory: resource.MustParse("32Gi"),
-		corev1.ResourcePods:   resource.MustParse("1000"),
-	}
-	created.Status = corev1.NodeStatus{
-		Capacity:    capacity,
-		Allocatable: capacity,
-		Phase:       corev1.NodeRunning,
-		Conditions: []corev1.NodeCondition{
-			{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientMemory", Message: "kubelet has sufficient memory available", LastHeartbeatTime: now, LastTransitionTime: now},
-			{Type: corev1.NodeDiskPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasNoDiskPressure", Message: "kubelet has no disk pressure", LastHeartbeatTime: now, LastTransitionTime: now},
-			{Type: corev1.NodePIDPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientPID", Message: "kubelet has sufficient PID available", LastHeartbeatTime: now, LastTransitionTime: now},
-			{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", Message: "kubelet is posting ready status", LastHeartbeatTime: now, LastTransitionTime: now},
-		},
-		Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: hostIP}},
-		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: int32(c.kubelet.port())}},
-		NodeInfo: corev1.NodeSystemInfo{
-			KubeletVersion: "v1.37.2", ContainerRuntimeVersion: "containerd://2.1.0",
-			OperatingSystem: "linux", Architecture: "amd64", OSImage: "testcluster",
-		},
-	}
-	if _, err := c.client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("set the status of node %s: %w", name, err)
-	}
-	return nil
-}
-
 // Config returns a new client configuration for the cluster, as a cluster
 // admin. It stays valid across RestartAPIServer: it points at a fixed
 // 127.0.0.1 address in front of the API server.
@@ -293,11 +322,30 @@ func (c *Cluster) Config() *rest.Config {
 	}
 }
 
+// componentConfig is Config for one of the cluster's own components.
+func (c *Cluster) componentConfig(name string) *rest.Config {
+	cfg := c.Config()
+	cfg.UserAgent = componentUserAgent + name
+	return cfg
+}
+
 // Client returns a clientset for Config.
 func (c *Cluster) Client() kubernetes.Interface { return c.client }
 
-// NodeName is the name of the fake node pods are bound to.
-func (c *Cluster) NodeName() string { return c.opts.NodeName }
+// NodeName is the name of the first node.
+func (c *Cluster) NodeName() string { return c.opts.NodeName + "-1" }
+
+// NodeNames lists the names of the cluster's nodes, in the order they
+// were started.
+func (c *Cluster) NodeNames() []string {
+	c.nodesMu.Lock()
+	defer c.nodesMu.Unlock()
+	names := make([]string, len(c.nodes))
+	for i, p := range c.nodes {
+		names[i] = p.name
+	}
+	return names
+}
 
 // Timings reports how long Start took to reach each stage.
 func (c *Cluster) Timings() Timings { return c.timings }
@@ -339,11 +387,14 @@ func (c *Cluster) RestartAPIServer(ctx context.Context) error {
 }
 
 // ExpireWatches makes the cluster behave as if etcd had just been compacted
-// past every resourceVersion clients hold: open watches are cut, and a
-// watch from any resourceVersion seen so far answers with an ERROR event
-// carrying a 410 Expired "too old resource version" Status, as the API
-// server's watch cache does, so client-go informers relist. It returns how
-// many open watches it cut.
+// past every resourceVersion clients hold, and every client had lost its
+// connection: a watch from any resourceVersion seen so far answers with an
+// ERROR event carrying a 410 Expired "too old resource version" Status, as
+// the API server's watch cache does, so client-go informers relist; and
+// the open watches of every client but the cluster's own components are
+// cut (theirs stay open, as a compaction leaves open watches: cutting them
+// too would make kube-scheduler and the kubelets back off for half a
+// minute). It returns how many open watches it cut.
 func (c *Cluster) ExpireWatches(ctx context.Context) (int, error) {
 	// A write moves etcd's revision past everything handed out so far, so
 	// that a relist returns a resourceVersion that is not expired.
@@ -359,11 +410,21 @@ func (c *Cluster) ExpireWatches(ctx context.Context) (int, error) {
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
 		var errs []error
+		c.nodesMu.Lock()
+		c.stopping = true
+		nodes := c.nodes
+		c.nodesMu.Unlock()
+		for _, p := range nodes {
+			p.stop()
+		}
+		if c.apiFwd != nil {
+			c.apiFwd.close()
+		}
+		if c.sched != nil {
+			c.sched.stop()
+		}
 		if c.ctrl != nil {
 			c.ctrl.stop()
-		}
-		if c.kubelet != nil {
-			c.kubelet.stop()
 		}
 		c.mu.Lock()
 		if c.proxy != nil {

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -80,35 +81,64 @@ func TestRestartAPIServer(t *testing.T) {
 	assert.NilError(t, err)
 	assert.Equal(t, got.Data["k"], "v")
 
-	// The controllers and the pod driver reconnect.
+	// The controllers, kube-scheduler and the kubelets reconnect.
 	_, err = before.AppsV1().Deployments(ns).Create(ctx, deploymentOf(ns, "web", "example.com/web:1", 2), metav1.CreateOptions{})
 	assert.NilError(t, err)
 	rolledOut(t, before, ns, "web", 2)
+	recovers(t, c)
 }
 
-// Not parallel: expiring watches cuts every test's watches.
+// recovers waits until a new pod is scheduled and runs again, after a test
+// cut every watch: the scheduler's and kubelets' informers back off
+// before they watch again (client-go reflectors: 0.8s doubling to 30s),
+// as they would on a real cluster; tests that follow need them.
+func recovers(t *testing.T, c *testcluster.Cluster) {
+	t.Helper()
+	client := c.Client()
+	ctx := context.Background()
+	ns := c.NewNamespace(t)
+	start := time.Now()
+	_, err := client.CoreV1().Pods(ns).Create(ctx, podOf(ns, "probe", "example.com/probe:1", nil), metav1.CreateOptions{})
+	assert.NilError(t, err)
+	podUntil(t, client, ns, "probe", "running", 2*time.Minute, ready)
+	t.Logf("the scheduler and the nodes recovered in %s", time.Since(start).Round(100*time.Millisecond))
+}
+
+// Not parallel: expiring watches cuts every test's watches. One expiry
+// serves both encodings: each one makes every informer of the cluster
+// back off before it watches again.
 func TestExpireWatches(t *testing.T) {
 	c := testcluster.Shared(t)
-	for _, contentType := range []string{runtime.ContentTypeJSON, runtime.ContentTypeProtobuf} {
+	ctx := context.Background()
+	type watched struct {
+		cms typedcorev1.ConfigMapInterface
+		cm  *corev1.ConfigMap
+		w   watch.Interface
+	}
+	contentTypes := []string{runtime.ContentTypeJSON, runtime.ContentTypeProtobuf}
+	ws := map[string]watched{}
+	for _, contentType := range contentTypes {
+		ns := c.NewNamespace(t)
+		cfg := c.Config()
+		cfg.ContentType = contentType
+		client, err := kubernetes.NewForConfig(cfg)
+		assert.NilError(t, err)
+		cms := client.CoreV1().ConfigMaps(ns)
+		cm, err := cms.Create(ctx, configMap("before"), metav1.CreateOptions{})
+		assert.NilError(t, err)
+		w, err := cms.Watch(ctx, metav1.ListOptions{ResourceVersion: cm.ResourceVersion})
+		assert.NilError(t, err)
+		defer w.Stop()
+		ws[contentType] = watched{cms, cm, w}
+	}
+
+	n, err := c.ExpireWatches(ctx)
+	assert.NilError(t, err)
+	assert.Assert(t, n >= 2, "cut %d watches", n)
+	for _, contentType := range contentTypes {
 		t.Run(contentType, func(t *testing.T) {
-			ns := c.NewNamespace(t)
-			ctx := context.Background()
-			cfg := c.Config()
-			cfg.ContentType = contentType
-			client, err := kubernetes.NewForConfig(cfg)
-			assert.NilError(t, err)
-			cms := client.CoreV1().ConfigMaps(ns)
-
-			cm, err := cms.Create(ctx, configMap("before"), metav1.CreateOptions{})
-			assert.NilError(t, err)
-			w, err := cms.Watch(ctx, metav1.ListOptions{ResourceVersion: cm.ResourceVersion})
-			assert.NilError(t, err)
-			defer w.Stop()
-
-			n, err := c.ExpireWatches(ctx)
-			assert.NilError(t, err)
-			assert.Assert(t, n >= 1, "cut %d watches", n)
-			closed(t, w)
+			cms, cm := ws[contentType].cms, ws[contentType].cm
+			closed(t, ws[contentType].w)
 
 			// A watch from the old resourceVersion: 410 Expired in the stream.
 			old, err := cms.Watch(ctx, metav1.ListOptions{ResourceVersion: cm.ResourceVersion})
@@ -137,6 +167,7 @@ func TestExpireWatches(t *testing.T) {
 			assert.Equal(t, ev.Object.(*corev1.ConfigMap).Name, "after")
 		})
 	}
+	recovers(t, c)
 }
 
 // An informer recovers from expired watches: its re-watch from the last
@@ -168,6 +199,7 @@ func TestExpireWatchesInformerRelists(t *testing.T) {
 		_, err := lister.ConfigMaps(ns).Get("after")
 		return err == nil, nil
 	})
+	recovers(t, c)
 }
 
 func TestKubeconfig(t *testing.T) {

@@ -110,8 +110,10 @@ func TestDeploymentRollsOut(t *testing.T) {
 func TestTimings(t *testing.T) {
 	c := testcluster.Shared(t)
 	tm := c.Timings()
-	t.Logf("etcd ready %s, kube-apiserver healthy %s, controllers synced %s", tm.EtcdReady, tm.APIServerHealthy, tm.ControllersSynced)
-	assert.Assert(t, 0 < tm.EtcdReady && tm.EtcdReady <= tm.APIServerHealthy && tm.APIServerHealthy <= tm.ControllersSynced)
+	t.Logf("etcd ready %s, kube-apiserver healthy %s, controllers synced %s, nodes ready %s",
+		tm.EtcdReady, tm.APIServerHealthy, tm.ControllersSynced, tm.NodesReady)
+	assert.Assert(t, 0 < tm.EtcdReady && tm.EtcdReady <= tm.APIServerHealthy &&
+		tm.APIServerHealthy <= tm.ControllersSynced && tm.ControllersSynced <= tm.NodesReady)
 }
 
 // ResourceQuota admission and the quota controller run: a Deployment over

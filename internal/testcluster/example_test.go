@@ -62,3 +62,21 @@ func ExampleImageScenario() {
 	// registry.local/imagepull/web:1: imagepull
 	// example.com/web-oomkilled@sha256:0123: oomkilled
 }
+
+// Scenarios in the grammar: a keyword, or clauses with options, checked
+// and put in canonical form.
+func ExampleParseScenario() {
+	for _, s := range []string{"CrashLoop", "crash: exit=1, times=2", "pull:err=429;crash:pod=1", "crash:exit=300"} {
+		sc, err := testcluster.ParseScenario(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(sc)
+	}
+	// Output:
+	// crashloop
+	// crash:exit=1,times=2
+	// pull:err=429;crash:pod=1
+	// scenario "crash:exit=300": clause crash: exit=300: expected an exit code 0-255
+}

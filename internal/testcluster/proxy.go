@@ -51,7 +51,14 @@ type backend struct {
 	proxy     *httputil.ReverseProxy
 }
 
-type openWatch struct{ cancel context.CancelFunc }
+type openWatch struct {
+	cancel    context.CancelFunc
+	component bool // a watch of the cluster's own components
+}
+
+// componentUserAgent prefixes the User-Agent of the cluster's own
+// components (controllers, kube-scheduler, kubelets).
+const componentUserAgent = "testcluster/"
 
 func newBackend(cfg *rest.Config) (*backend, error) {
 	u, err := url.Parse(cfg.Host)
@@ -92,7 +99,7 @@ func (b *backend) close() { b.transport.CloseIdleConnections() }
 
 // startProxy listens on a free 127.0.0.1 port and forwards to be.
 func startProxy(be *backend, token string) (*frontProxy, error) {
-	cert, err := newSelfSigned("testcluster-apiserver")
+	cert, err := newSelfSigned("testcluster-apiserver", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +142,7 @@ func (p *frontProxy) pause() *backend {
 	}
 	_ = srv.Close()
 	<-served
-	p.cancelWatches()
+	p.cancelWatches(true)
 	p.inflight.Wait()
 	return be
 }
@@ -156,23 +163,29 @@ func (p *frontProxy) resume(ctx context.Context, be *backend) error {
 }
 
 // expire makes watches from resourceVersion ≤ rv fail with 410 Expired and
-// cuts the open ones; it returns how many it cut.
+// cuts the open ones of clients other than the cluster's components; it
+// returns how many it cut.
 func (p *frontProxy) expire(rv uint64) int {
 	p.mu.Lock()
 	if rv > p.expiredTo {
 		p.expiredTo = rv
 	}
 	p.mu.Unlock()
-	return p.cancelWatches()
+	return p.cancelWatches(false)
 }
 
-func (p *frontProxy) cancelWatches() int {
+// cancelWatches cuts open watches: all of them, or those of clients other
+// than the cluster's components.
+func (p *frontProxy) cancelWatches(all bool) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := len(p.watches)
+	n := 0
 	for w := range p.watches {
-		w.cancel()
-		delete(p.watches, w)
+		if all || !w.component {
+			w.cancel()
+			delete(p.watches, w)
+			n++
+		}
 	}
 	return n
 }
@@ -201,7 +214,7 @@ func (p *frontProxy) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	ow := &openWatch{cancel: cancel}
+	ow := &openWatch{cancel: cancel, component: strings.HasPrefix(r.UserAgent(), componentUserAgent)}
 	p.mu.Lock()
 	p.watches[ow] = struct{}{}
 	p.mu.Unlock()

@@ -2,9 +2,11 @@ package testcluster
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,12 +28,15 @@ var shared struct {
 
 // Main runs the tests of m, to be called from TestMain; tests get one
 // control plane, started on the first call of Shared and stopped after the
-// last test. When the tests passed it then checks, with VerifyNoLeaks, that
+// last test. Unless the command line sets -test.parallel, it runs up to 16
+// parallel tests at once: they mostly wait on kubelet's timers. When the tests passed it then checks, with VerifyNoLeaks, that
 // no goroutine was left behind, and fails the run if one was. It returns
 // the exit code for os.Exit.
 //
 //	func TestMain(m *testing.M) { os.Exit(testcluster.Main(m, testcluster.Options{})) }
 func Main(m *testing.M, opts Options) int {
+	RunNodeIfChild()
+	raiseParallel()
 	shared.mu.Lock()
 	shared.inMain, shared.opts = true, opts
 	shared.mu.Unlock()
@@ -55,6 +60,24 @@ func Main(m *testing.M, opts Options) int {
 		}
 	}
 	return code
+}
+
+// testParallel is the -test.parallel Main uses unless given one: tests on
+// the control plane mostly wait on kubelet's timers (probe periods,
+// restart back-off), not on the CPU, so many may run at once.
+const testParallel = 16
+
+// raiseParallel sets -test.parallel to testParallel unless the command
+// line set it.
+func raiseParallel() {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if f := flag.Lookup("test.parallel"); f != nil && !set {
+		_ = f.Value.Set(strconv.Itoa(testParallel))
+	}
 }
 
 // Shared returns the test binary's control plane, starting it on first use.

@@ -3,8 +3,8 @@
 // same Deployments.
 //
 // It starts one control plane (internal/testcluster: etcd, kube-apiserver,
-// the deployment and replicaset controllers and a pod driver standing in for
-// the kubelet), writes a kubeconfig for kubectl, and for each scenario and
+// kube-scheduler, the controllers, and three nodes running kubelet's own
+// code on a scripted container runtime), writes a kubeconfig for kubectl, and for each scenario and
 // run creates a fresh Deployment (3 replicas, progressDeadlineSeconds from
 // -progress-deadline) in a namespace of its own. Right after the create it
 // starts, concurrently,
@@ -17,7 +17,8 @@
 // Deployment first is Available: Available=True, observedGeneration equal to
 // generation, and updatedReplicas = availableReplicas = 3.
 //
-// The scenarios are chosen by image name, as the pod driver reads them:
+// The scenarios are chosen by image name, as the nodes' container runtime
+// reads them:
 //
 //   - happy: pods become ready. Measured: latency from Available (as the
 //     program's watch saw it) to each tool returning. Ours must not be

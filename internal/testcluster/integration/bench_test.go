@@ -92,7 +92,7 @@ func BenchmarkWait200(b *testing.B) {
 		b.StopTimer()
 		objs := make([]kruntime.Object, 200)
 		for j := range objs {
-			objs[j] = deployment(ns, fmt.Sprintf("svc-%d-%03d", i, j), "example.com/svc:1", 1)
+			objs[j] = bare(deployment(ns, fmt.Sprintf("svc-%d-%03d", i, j), "example.com/svc:1", 1))
 		}
 		applied := apply(b, c.Config(), objs...)
 		n.n.Store(0)

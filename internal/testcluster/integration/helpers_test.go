@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
@@ -25,7 +26,8 @@ import (
 )
 
 // deployment is a Deployment of image with the given replicas, in the shape
-// pydeploy's deploy package produces (maxUnavailable 0).
+// pydeploy's deploy package produces: port 8000 with an HTTP readiness
+// probe on /healthz (every second here, so tests run quickly).
 func deployment(ns, name, image string, replicas int32) *appsv1.Deployment {
 	labels := map[string]string{"app.kubernetes.io/name": name}
 	return &appsv1.Deployment{
@@ -36,10 +38,45 @@ func deployment(ns, name, image string, replicas int32) *appsv1.Deployment {
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image}}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{appContainer(image)}},
 			},
 		},
 	}
+}
+
+// appContainer is the container "app": image, port 8000 named http, and a
+// readiness probe on it.
+func appContainer(image string) corev1.Container {
+	return corev1.Container{
+		Name: "app", Image: image,
+		Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: 8000}},
+		ReadinessProbe: readiness("http"),
+	}
+}
+
+func readiness(port string) *corev1.Probe {
+	return &corev1.Probe{
+		ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromString(port)}},
+		PeriodSeconds: 1,
+	}
+}
+
+// bare is d without readiness probes: running counts as ready, and no
+// probe traffic (TestWait200's 200 pods).
+func bare(d *appsv1.Deployment) *appsv1.Deployment {
+	for i := range d.Spec.Template.Spec.Containers {
+		d.Spec.Template.Spec.Containers[i].ReadinessProbe = nil
+	}
+	return d
+}
+
+// scripted sets the pod template's scenario annotation.
+func scripted(d *appsv1.Deployment, scenario string) *appsv1.Deployment {
+	if d.Spec.Template.Annotations == nil {
+		d.Spec.Template.Annotations = map[string]string{}
+	}
+	d.Spec.Template.Annotations[testcluster.ScenarioAnnotation] = scenario
+	return d
 }
 
 // apply server-side applies objs with manifest.Apply and returns what the
