@@ -84,7 +84,7 @@ func (iv interval) empty() bool {
 		return false
 	}
 	c := cmpPoint(iv.lo, iv.hi)
-	return c > 0 || (c == 0 && !(iv.loIncl && iv.hiIncl))
+	return c > 0 || (c == 0 && (!iv.loIncl || !iv.hiIncl))
 }
 
 // norm gives "after" points exclusive bounds (no version sits on them) so
@@ -354,8 +354,7 @@ func (r Range) LowerBound() (Version, bool) {
 }
 
 // WithoutLowerBound returns r with its lowest part extended down to the
-// smallest version; WithoutUpperBound returns r with its highest part
-// extended past every version. Both return r itself when empty.
+// smallest version, or r itself when r is empty.
 func (r Range) WithoutLowerBound() Range {
 	if r.IsEmpty() {
 		return r
@@ -365,7 +364,8 @@ func (r Range) WithoutLowerBound() Range {
 	return newRange(ivs...)
 }
 
-// WithoutUpperBound: see WithoutLowerBound.
+// WithoutUpperBound returns r with its highest part extended past every
+// version, or r itself when r is empty.
 func (r Range) WithoutUpperBound() Range {
 	if r.IsEmpty() {
 		return r
@@ -462,7 +462,7 @@ func (iv interval) String() string {
 		return "==" + iv.lo.v.String()
 	}
 	var parts []string
-	if !(iv.loIncl && cmpPoint(iv.lo, minPoint) == 0) {
+	if !iv.loIncl || cmpPoint(iv.lo, minPoint) != 0 {
 		switch {
 		case iv.lo.after:
 			parts = append(parts, ">"+iv.lo.v.String()+".*")
