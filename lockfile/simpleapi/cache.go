@@ -193,7 +193,7 @@ type cachePolicy struct {
 
 func parseCacheControl(h string) cachePolicy {
 	p := cachePolicy{maxAge: -1}
-	for _, d := range strings.Split(h, ",") {
+	for d := range strings.SplitSeq(h, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(d), "=")
 		switch strings.ToLower(strings.TrimSpace(k)) {
 		case "no-store":

@@ -189,7 +189,7 @@ func (c *Client) downloadFile(ctx context.Context, t *downloadTarget) (*LocalFil
 	}
 	var last error
 	attempts := c.opts.Retries + 1
-	for attempt := 0; attempt < attempts; attempt++ {
+	for attempt := range attempts {
 		if attempt > 0 {
 			if err := sleepCtx(ctx, c.backoff(attempt-1)); err != nil {
 				return nil, fmt.Errorf("simpleapi: GET %s: %w", t.u, err)
@@ -208,8 +208,7 @@ func (c *Client) downloadFile(ctx context.Context, t *downloadTarget) (*LocalFil
 		}
 		c.log.LogAttrs(ctx, slog.LevelDebug, "simpleapi: retrying", slog.String("url", t.u.String()), slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
 	}
-	var se *StatusError
-	if errors.As(last, &se) {
+	if se, ok := errors.AsType[*StatusError](last); ok {
 		se.Attempts = attempts
 		return nil, fmt.Errorf("simpleapi: downloading %s: %w", t.name, se)
 	}
