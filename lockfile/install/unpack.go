@@ -166,7 +166,7 @@ func (w *wheelPlan) checkWheelFile() error {
 		return err
 	}
 	fields := map[string]string{}
-	for _, line := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
+	for line := range strings.SplitSeq(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
 		if k, v, ok := strings.Cut(line, ":"); ok {
 			fields[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
 		}
