@@ -148,7 +148,7 @@ func lcsLen(a, b []string) int {
 }
 
 func countChanges(d string) (removed, added int) {
-	for _, l := range strings.Split(d, "\n") {
+	for l := range strings.SplitSeq(d, "\n") {
 		switch {
 		case strings.HasPrefix(l, "---"), strings.HasPrefix(l, "+++"):
 		case strings.HasPrefix(l, "-"):
