@@ -125,9 +125,9 @@ func buildWheel(name string, v *Version, tag string, meta []byte) ([]byte, error
 	var wheel strings.Builder
 	purelib := parts[1] == "none" && parts[2] == "any"
 	fmt.Fprintf(&wheel, "Wheel-Version: 1.0\nGenerator: pydeploy-testindex\nRoot-Is-Purelib: %t\n", purelib)
-	for _, py := range strings.Split(parts[0], ".") {
-		for _, abi := range strings.Split(parts[1], ".") {
-			for _, plat := range strings.Split(parts[2], ".") {
+	for py := range strings.SplitSeq(parts[0], ".") {
+		for abi := range strings.SplitSeq(parts[1], ".") {
+			for plat := range strings.SplitSeq(parts[2], ".") {
 				fmt.Fprintf(&wheel, "Tag: %s-%s-%s\n", py, abi, plat)
 			}
 		}

@@ -25,8 +25,8 @@ import (
 func bridgeVersions(ix *Index, uploadAt func(int) time.Time) ([]string, error) {
 	var added []string
 	for _, dep := range ix.Names() {
-		newest, err := newestVersion(ix.projects[dep])
-		if err != nil || newest == nil {
+		newest := newestVersion(ix.projects[dep])
+		if newest == nil {
 			continue
 		}
 		for _, rs := range newest.RequiresDist {
@@ -45,7 +45,7 @@ func bridgeVersions(ix *Index, uploadAt func(int) time.Time) ([]string, error) {
 			if err != nil {
 				return nil, fmt.Errorf("testindex: bridging %s for %s %s: %w", req.Name, dep, newest.Version, err)
 			}
-			top, _ := newestVersion(target)
+			top := newestVersion(target)
 			nv := &Version{Version: v, Sdist: true}
 			if top != nil {
 				nv.RequiresDist = append([]string(nil), top.RequiresDist...)
@@ -68,7 +68,8 @@ func bridgeVersions(ix *Index, uploadAt func(int) time.Time) ([]string, error) {
 	return added, nil
 }
 
-func newestVersion(p *Project) (*Version, error) {
+// newestVersion is p's newest final release, or nil when it has none.
+func newestVersion(p *Project) *Version {
 	var best *Version
 	var bestV pep440.Version
 	for _, v := range p.Versions {
@@ -80,7 +81,7 @@ func newestVersion(p *Project) (*Version, error) {
 			best, bestV = v, pv
 		}
 	}
-	return best, nil
+	return best
 }
 
 func anySatisfies(p *Project, s pep440.Specifiers) bool {

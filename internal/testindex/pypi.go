@@ -186,7 +186,7 @@ func references(ix *Index) map[string][]reference {
 					continue
 				}
 				ref := reference{specifier: strings.TrimSpace(m[3])}
-				for _, e := range strings.Split(m[2], ",") {
+				for e := range strings.SplitSeq(m[2], ",") {
 					if e = strings.TrimSpace(e); e != "" {
 						ref.extras = append(ref.extras, Normalize(e))
 					}

@@ -337,20 +337,20 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) {
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request, truncate bool, render func(format string) ([]byte, error)) {
 	format := s.opts.Format
 	ctype := ContentTypeLegacyHTML
-	if format == "" {
+	switch format {
+	case "":
 		var ok bool
 		ctype, ok = negotiate(r.Header.Get("Accept"), r.URL.Query().Get("format"))
 		if !ok {
 			http.Error(w, "no acceptable representation; supported: "+ContentTypeJSON+", "+ContentTypeHTML+", "+ContentTypeLegacyHTML, http.StatusNotAcceptable)
 			return
 		}
-	} else if format == "json" {
+	case "json":
 		ctype = ContentTypeJSON
 	}
+	format = "html"
 	if ctype == ContentTypeJSON {
 		format = "json"
-	} else {
-		format = "html"
 	}
 	body, err := render(format)
 	if err != nil {
@@ -439,7 +439,7 @@ func etagMatches(header, etag string) bool {
 	if header == "" {
 		return false
 	}
-	for _, t := range strings.Split(header, ",") {
+	for t := range strings.SplitSeq(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == etag || t == "*" {
 			return true
@@ -476,7 +476,7 @@ func negotiate(accept, format string) (string, bool) {
 func acceptQ(accept, offer string) float64 {
 	q, spec := 0.0, -1
 	otype, _, _ := strings.Cut(offer, "/")
-	for _, rng := range strings.Split(accept, ",") {
+	for rng := range strings.SplitSeq(accept, ",") {
 		parts := strings.Split(rng, ";")
 		mt := strings.ToLower(strings.TrimSpace(parts[0]))
 		rq := 1.0
