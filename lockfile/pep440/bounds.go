@@ -1,5 +1,7 @@
 package pep440
 
+import "strings"
+
 // This file holds the version arithmetic behind PEP 440's exclusive
 // operators: the first version outside "<V", ">V", "<=V" and "==V".
 
@@ -16,19 +18,9 @@ func withoutLocal(v Version) Version {
 // compareRelease compares epoch and release (trailing zeros ignored) only.
 func compareRelease(v, w Version) int {
 	if v.epoch != w.epoch {
-		return cmpStrings(string(v.epoch), string(w.epoch))
+		return strings.Compare(string(v.epoch), string(w.epoch))
 	}
-	return cmpStrings(v.rel[:v.relCmp], w.rel[:w.relCmp])
-}
-
-func cmpStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return strings.Compare(v.rel[:v.relCmp], w.rel[:w.relCmp])
 }
 
 // prefixMatch reports whether v's epoch equals p's and v's release, padded

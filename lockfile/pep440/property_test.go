@@ -1,6 +1,7 @@
 package pep440
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -238,7 +239,7 @@ func TestHugeComponents(t *testing.T) {
 		again := MustParse(v.String())
 		assert.Equal(t, again.Compare(v), 0)
 		for j, o := range ordered {
-			want := cmpInts(i, j)
+			want := cmp.Compare(i, j)
 			assert.Equal(t, v.Compare(MustParse(o)), want, "%s vs %s", s, o)
 		}
 	}
@@ -254,16 +255,6 @@ func TestHugeComponents(t *testing.T) {
 	r := MustParseSpecifiers(">1.0.post18446744073709551615").Range()
 	assert.Assert(t, r.Contains(MustParse("1.0.post18446744073709551616")))
 	assert.Assert(t, !r.Contains(MustParse("1.0.post18446744073709551615")))
-}
-
-func cmpInts(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func TestVersionErrors(t *testing.T) {
