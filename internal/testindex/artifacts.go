@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 // fixedTime is the timestamp of every archive member, so bodies (and hence
@@ -19,7 +21,7 @@ var fixedTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // escapeName is the distribution-name component of wheel and sdist file
 // names (binary distribution format: normalized, '-' replaced by '_').
-func escapeName(name string) string { return strings.ReplaceAll(Normalize(name), "-", "_") }
+func escapeName(name string) string { return strings.ReplaceAll(pep508.CanonicalName(name), "-", "_") }
 
 // plannedFile is a file name and, for a wheel, its compressed tag.
 type plannedFile struct {
@@ -70,7 +72,7 @@ func generateFiles(name string, v *Version) ([]*File, error) {
 		return nil, err
 	}
 	meta := coreMetadata(name, v)
-	norm := Normalize(name)
+	norm := pep508.CanonicalName(name)
 	files := make([]*File, 0, len(plan))
 	for _, pf := range plan {
 		f := &File{Filename: pf.name, Project: norm, Version: v}

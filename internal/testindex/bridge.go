@@ -37,7 +37,7 @@ func bridgeVersions(ix *Index, uploadAt func(int) time.Time) ([]string, error) {
 			if req.Marker != nil && pep508.Mentions(req.Marker, pep508.VarExtra) {
 				continue // only needed when the extra is asked for
 			}
-			target := ix.projects[Normalize(req.Name)]
+			target := ix.projects[pep508.CanonicalName(req.Name)]
 			if target == nil || req.Specifiers.Len() == 0 || anySatisfies(target, req.Specifiers) {
 				continue
 			}
@@ -61,7 +61,7 @@ func bridgeVersions(ix *Index, uploadAt func(int) time.Time) ([]string, error) {
 			}
 			nv.UploadTime = uploadAt(len(added))
 			target.Versions = append(target.Versions, nv)
-			added = append(added, Normalize(target.Name)+"=="+v)
+			added = append(added, pep508.CanonicalName(target.Name)+"=="+v)
 		}
 	}
 	sort.Strings(added)

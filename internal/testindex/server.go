@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 // Content types of the Simple API representations.
@@ -309,7 +311,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, truncate bool) {
 			http.NotFound(w, r)
 			return
 		}
-		norm := Normalize(raw)
+		norm := pep508.CanonicalName(raw)
 		if norm != raw || !slash {
 			redirect(w, r, "/simple/"+norm+"/")
 			return
@@ -370,7 +372,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, truncate bool
 	}
 	name, meta := strings.CutSuffix(name, ".metadata")
 	f, err := s.ix.File(proj, name)
-	if err != nil || Normalize(proj) != proj {
+	if err != nil || pep508.CanonicalName(proj) != proj {
 		http.NotFound(w, r)
 		return
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 // Strategy says how several indexes combine.
@@ -244,7 +246,7 @@ func (c *Client) Indexes() []Index {
 // index consulted is returned rather than skipped, so an outage never
 // silently shifts a project to a lower-priority index.
 func (c *Client) Project(ctx context.Context, name string) (*Project, error) {
-	n := normalize(name)
+	n := pep508.CanonicalName(name)
 	if n == "" {
 		return nil, errors.New("simpleapi: empty project name")
 	}
@@ -342,7 +344,7 @@ func (c *Client) fetchProject(ctx context.Context, n string) (*Project, error) {
 
 func (c *Client) pin(n string) (string, bool) {
 	for p, ix := range c.opts.Pins {
-		if normalize(p) == n {
+		if pep508.CanonicalName(p) == n {
 			return ix, true
 		}
 	}
