@@ -359,5 +359,3 @@ func (b *builder) probes(c *corev1.Container) {
 	}
 	c.StartupProbe = b.djangoHost(probe.Startup(*base, a.bootTime))
 }
-
-func ptrTo[T any](v T) *T { return &v }

@@ -30,7 +30,6 @@ type ConfigMap struct {
 	name   string
 	data   map[string]string
 	binary map[string][]byte
-	keys   []string // in insertion order, to report duplicates
 	noHash bool
 	errs   []optionFail
 }
@@ -43,12 +42,12 @@ func (c ConfigMap) Name() string { return c.name }
 
 // WithLiteral adds key with a literal value.
 func (c ConfigMap) WithLiteral(key, value string) ConfigMap {
-	return c.put("WithLiteral", key, []byte(value))
+	return c.put(key, []byte(value))
 }
 
 // WithData adds key with content, as if read from a file.
 func (c ConfigMap) WithData(key string, content []byte) ConfigMap {
-	return c.put("WithData", key, content)
+	return c.put(key, content)
 }
 
 // WithFile adds the file at name in fsys under its base name as the key
@@ -66,7 +65,7 @@ func (c ConfigMap) WithFileAs(key string, fsys fs.FS, name string) ConfigMap {
 			detail: fmt.Sprintf("ConfigMap %q: read file: %v", c.name, err)})
 		return c
 	}
-	return c.put("WithFile", key, content)
+	return c.put(key, content)
 }
 
 // WithoutHashSuffix keeps the ConfigMap's name as given. Changing its
@@ -74,8 +73,10 @@ func (c ConfigMap) WithFileAs(key string, fsys fs.FS, name string) ConfigMap {
 // when restarted (volume contents are refreshed in place, env is not).
 func (c ConfigMap) WithoutHashSuffix() ConfigMap { c.noHash = true; return c }
 
-func (c ConfigMap) put(option, key string, content []byte) ConfigMap {
-	c.keys = appendClip(c.keys, key)
+// put sets key: UTF-8 content in data, anything else in binaryData. A
+// second value of the same kind replaces the first; a key given once as
+// text and once as binary ends up in both maps, which Validate reports.
+func (c ConfigMap) put(key string, content []byte) ConfigMap {
 	if utf8.Valid(content) {
 		c.data = maps.Clone(c.data)
 		if c.data == nil {

@@ -56,8 +56,7 @@ func Example_validationError() {
 		WithEnv("API_TOKEN", "abc123").
 		Build()
 	fmt.Println(err)
-	var ve *deploy.ValidationError
-	if errors.As(err, &ve) {
+	if ve, ok := errors.AsType[*deploy.ValidationError](err); ok {
 		fmt.Println(ve.Has(deploy.CheckImageLatest), len(ve.ErrorList()))
 	}
 	// Output:

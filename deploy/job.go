@@ -238,17 +238,17 @@ func (s jobSettings) resolve(backoff int32, deadline, ttl time.Duration) (int32,
 	switch {
 	case s.noDeadline:
 	case s.deadline != nil:
-		dl = ptrTo(secondsCeil(*s.deadline))
+		dl = new(secondsCeil(*s.deadline))
 	case deadline > 0:
-		dl = ptrTo(secondsCeil(deadline))
+		dl = new(secondsCeil(deadline))
 	}
 	var t *int32
 	switch {
 	case s.noTTL:
 	case s.ttl != nil:
-		t = ptrTo(int32(secondsCeil(*s.ttl)))
+		t = new(int32(secondsCeil(*s.ttl)))
 	case ttl > 0:
-		t = ptrTo(int32(secondsCeil(ttl)))
+		t = new(int32(secondsCeil(ttl)))
 	}
 	return b, dl, t
 }

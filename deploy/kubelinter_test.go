@@ -63,8 +63,6 @@ func rejectsObject(t *testing.T, mutate func(*Bundle), id CheckID) {
 	assert.Assert(t, ve.Has(id), "want %s in:\n%s", id, ve)
 }
 
-func ctr(b *Bundle) *corev1.Container { return &b.Deployment.Spec.Template.Spec.Containers[0] }
-
 func TestKubeLinter_dangling_service(t *testing.T) {
 	passes(t, CheckServiceDangling)
 	rejectsObject(t, func(b *Bundle) { b.Service.Spec.Selector = map[string]string{LabelName: "other"} }, CheckServiceDangling)
@@ -87,7 +85,7 @@ func TestKubeLinter_docker_sock(t *testing.T) {
 func TestKubeLinter_drop_net_raw_capability(t *testing.T) {
 	passes(t, CheckCapabilities)
 	rejects(t, linterBase().WithContainerSecurityContext(&corev1.SecurityContext{
-		RunAsNonRoot: ptrTo(true), AllowPrivilegeEscalation: ptrTo(false), ReadOnlyRootFilesystem: ptrTo(true),
+		RunAsNonRoot: new(true), AllowPrivilegeEscalation: new(false), ReadOnlyRootFilesystem: new(true),
 		Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"NET_RAW"}},
 	}), CheckCapabilities)
 }
@@ -181,7 +179,7 @@ func TestKubeLinter_pdb_min_available(t *testing.T) {
 	passes(t, CheckPDB)
 	rejectsObject(t, func(b *Bundle) {
 		b.PodDisruptionBudget.Spec.MaxUnavailable = nil
-		b.PodDisruptionBudget.Spec.MinAvailable = ptrTo(intstr.FromString("100%"))
+		b.PodDisruptionBudget.Spec.MinAvailable = new(intstr.FromString("100%"))
 	}, CheckPDB)
 }
 
@@ -192,12 +190,12 @@ func TestKubeLinter_pdb_unhealthy_pod_eviction_policy(t *testing.T) {
 
 func TestKubeLinter_privilege_escalation_container(t *testing.T) {
 	passes(t, CheckPrivilegeEscalation)
-	rejects(t, linterBase().WithContainerSecurityContext(&corev1.SecurityContext{AllowPrivilegeEscalation: ptrTo(true)}), CheckPrivilegeEscalation)
+	rejects(t, linterBase().WithContainerSecurityContext(&corev1.SecurityContext{AllowPrivilegeEscalation: new(true)}), CheckPrivilegeEscalation)
 }
 
 func TestKubeLinter_privileged_container(t *testing.T) {
 	passes(t, CheckPrivileged)
-	rejects(t, linterBase().WithContainerSecurityContext(&corev1.SecurityContext{Privileged: ptrTo(true)}), CheckPrivileged)
+	rejects(t, linterBase().WithContainerSecurityContext(&corev1.SecurityContext{Privileged: new(true)}), CheckPrivileged)
 }
 
 func TestKubeLinter_readiness_port(t *testing.T) {
@@ -208,8 +206,8 @@ func TestKubeLinter_readiness_port(t *testing.T) {
 func TestKubeLinter_run_as_non_root(t *testing.T) {
 	passes(t, CheckRunAsNonRoot)
 	rejects(t, linterBase().WithUser(0, 0), CheckRunAsNonRoot)
-	rejects(t, linterBase().WithPodSecurityContext(&corev1.PodSecurityContext{RunAsNonRoot: ptrTo(false)}).
-		WithContainerSecurityContext(&corev1.SecurityContext{AllowPrivilegeEscalation: ptrTo(false)}), CheckRunAsNonRoot)
+	rejects(t, linterBase().WithPodSecurityContext(&corev1.PodSecurityContext{RunAsNonRoot: new(false)}).
+		WithContainerSecurityContext(&corev1.SecurityContext{AllowPrivilegeEscalation: new(false)}), CheckRunAsNonRoot)
 }
 
 func TestKubeLinter_sensitive_host_mounts(t *testing.T) {
@@ -242,7 +240,7 @@ func TestKubeLinter_startup_port(t *testing.T) {
 func TestKubeLinter_unsafe_sysctls(t *testing.T) {
 	passes(t, CheckSysctls)
 	rejects(t, linterBase().WithPodSecurityContext(&corev1.PodSecurityContext{
-		RunAsNonRoot: ptrTo(true), RunAsUser: ptrTo(int64(10001)), RunAsGroup: ptrTo(int64(10001)),
+		RunAsNonRoot: new(true), RunAsUser: new(int64(10001)), RunAsGroup: new(int64(10001)),
 		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		Sysctls:        []corev1.Sysctl{{Name: "kernel.msgmax", Value: "65536"}},
 	}), CheckSysctls)

@@ -58,7 +58,7 @@ func (b *builder) networkPolicy(name string, podLabels map[string]string, ports 
 	tcp := corev1.ProtocolTCP
 	rule := networkingv1.NetworkPolicyIngressRule{}
 	for _, p := range ports {
-		rule.Ports = append(rule.Ports, networkingv1.NetworkPolicyPort{Protocol: ptrTo(tcp), Port: ptrTo(intstr.FromString(p.Name))})
+		rule.Ports = append(rule.Ports, networkingv1.NetworkPolicyPort{Protocol: new(tcp), Port: new(intstr.FromString(p.Name))})
 	}
 	for _, p := range a.networkPeers {
 		rule.From = append(rule.From, *p.DeepCopy())
@@ -97,7 +97,7 @@ func (b *builder) pdb() *policyv1.PodDisruptionBudget {
 		},
 	}
 	if b.minor >= featureUnhealthyPodEviction.since {
-		p.Spec.UnhealthyPodEvictionPolicy = ptrTo(policyv1.AlwaysAllow)
+		p.Spec.UnhealthyPodEvictionPolicy = new(policyv1.AlwaysAllow)
 	}
 	return p
 }
@@ -110,7 +110,7 @@ func (b *builder) hpa() *autoscalingv2.HorizontalPodAutoscaler {
 		ObjectMeta: b.meta(a.name),
 		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
 			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: a.name},
-			MinReplicas:    ptrTo(as.MinReplicas),
+			MinReplicas:    new(as.MinReplicas),
 			MaxReplicas:    as.MaxReplicas,
 			Behavior:       as.Behavior.DeepCopy(),
 		},
@@ -126,7 +126,7 @@ func (b *builder) hpa() *autoscalingv2.HorizontalPodAutoscaler {
 			Type: autoscalingv2.ResourceMetricSourceType,
 			Resource: &autoscalingv2.ResourceMetricSource{
 				Name:   m.name,
-				Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptrTo(m.ratio)},
+				Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: new(m.ratio)},
 			},
 		})
 	}
@@ -137,7 +137,7 @@ func (b *builder) serviceAccount() *corev1.ServiceAccount {
 	return &corev1.ServiceAccount{
 		TypeMeta:                     metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
 		ObjectMeta:                   b.meta(b.app.name),
-		AutomountServiceAccountToken: ptrTo(false),
+		AutomountServiceAccountToken: new(false),
 	}
 }
 
@@ -160,7 +160,7 @@ func (b *builder) ingress(svc *corev1.Service, in Ingress) *networkingv1.Ingress
 				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
 					Paths: []networkingv1.HTTPIngressPath{{
 						Path:     in.path,
-						PathType: ptrTo(networkingv1.PathTypePrefix),
+						PathType: new(networkingv1.PathTypePrefix),
 						Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
 							Name: svc.Name,
 							Port: networkingv1.ServiceBackendPort{Name: svc.Spec.Ports[0].Name},
@@ -171,7 +171,7 @@ func (b *builder) ingress(svc *corev1.Service, in Ingress) *networkingv1.Ingress
 		},
 	}
 	if in.className != "" {
-		ing.Spec.IngressClassName = ptrTo(in.className)
+		ing.Spec.IngressClassName = new(in.className)
 	}
 	if in.tlsSecret != "" {
 		tls := networkingv1.IngressTLS{SecretName: in.tlsSecret}
@@ -195,10 +195,10 @@ func (b *builder) httpRoute(svc *corev1.Service, r HTTPRoute) *gatewayv1.HTTPRou
 	}
 	parent := gatewayv1.ParentReference{Name: gatewayv1.ObjectName(r.gateway)}
 	if r.gatewayNamespace != "" {
-		parent.Namespace = ptrTo(gatewayv1.Namespace(r.gatewayNamespace))
+		parent.Namespace = new(gatewayv1.Namespace(r.gatewayNamespace))
 	}
 	if r.sectionName != "" {
-		parent.SectionName = ptrTo(gatewayv1.SectionName(r.sectionName))
+		parent.SectionName = new(gatewayv1.SectionName(r.sectionName))
 	}
 	route := &gatewayv1.HTTPRoute{
 		TypeMeta:   metav1.TypeMeta{APIVersion: gatewayv1.GroupVersion.String(), Kind: "HTTPRoute"},
@@ -207,11 +207,11 @@ func (b *builder) httpRoute(svc *corev1.Service, r HTTPRoute) *gatewayv1.HTTPRou
 			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{parent}},
 			Rules: []gatewayv1.HTTPRouteRule{{
 				Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{
-					Type: ptrTo(gatewayv1.PathMatchPathPrefix), Value: ptrTo(r.pathPrefix)}}},
+					Type: new(gatewayv1.PathMatchPathPrefix), Value: new(r.pathPrefix)}}},
 				BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{
 					BackendObjectReference: gatewayv1.BackendObjectReference{
 						Name: gatewayv1.ObjectName(svc.Name),
-						Port: ptrTo(svc.Spec.Ports[0].Port),
+						Port: new(svc.Spec.Ports[0].Port),
 					},
 				}}},
 			}},

@@ -16,12 +16,12 @@ import (
 func (b *builder) restrictedContainer(readOnly bool) *corev1.SecurityContext {
 	a := b.app
 	return &corev1.SecurityContext{
-		RunAsNonRoot:             ptrTo(true),
-		RunAsUser:                ptrTo(a.uid),
-		RunAsGroup:               ptrTo(a.gid),
-		AllowPrivilegeEscalation: ptrTo(false),
-		Privileged:               ptrTo(false),
-		ReadOnlyRootFilesystem:   ptrTo(readOnly),
+		RunAsNonRoot:             new(true),
+		RunAsUser:                new(a.uid),
+		RunAsGroup:               new(a.gid),
+		AllowPrivilegeEscalation: new(false),
+		Privileged:               new(false),
+		ReadOnlyRootFilesystem:   new(readOnly),
 		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 	}
 }
@@ -122,7 +122,7 @@ func (b *builder) extraContainer(spec Container, fld *field.Path, sidecar bool) 
 		c.Ports = append(c.Ports, corev1.ContainerPort{Name: p.Name, ContainerPort: p.Port, Protocol: corev1.ProtocolTCP})
 	}
 	if sidecar {
-		c.RestartPolicy = ptrTo(corev1.ContainerRestartPolicyAlways)
+		c.RestartPolicy = new(corev1.ContainerRestartPolicyAlways)
 	}
 	if spec.security != nil {
 		c.SecurityContext = spec.security.DeepCopy()
@@ -213,8 +213,8 @@ func (b *builder) podSpec() corev1.PodSpec {
 	pfld := b.podPath()
 	ps := corev1.PodSpec{
 		Containers:                    []corev1.Container{b.appContainer()},
-		TerminationGracePeriodSeconds: ptrTo(b.grace),
-		AutomountServiceAccountToken:  ptrTo(a.automountToken),
+		TerminationGracePeriodSeconds: new(b.grace),
+		AutomountServiceAccountToken:  new(a.automountToken),
 		NodeSelector:                  maps.Clone(a.nodeSelector),
 		PriorityClassName:             a.priorityClass,
 	}
@@ -243,10 +243,10 @@ func (b *builder) podSpec() corev1.PodSpec {
 		ps.SecurityContext = a.podSecurity.DeepCopy()
 	} else {
 		ps.SecurityContext = &corev1.PodSecurityContext{
-			RunAsNonRoot:   ptrTo(true),
-			RunAsUser:      ptrTo(a.uid),
-			RunAsGroup:     ptrTo(a.gid),
-			FSGroup:        ptrTo(a.gid),
+			RunAsNonRoot:   new(true),
+			RunAsUser:      new(a.uid),
+			RunAsGroup:     new(a.gid),
+			FSGroup:        new(a.gid),
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		}
 	}

@@ -120,7 +120,7 @@ func TestSemantics_ExposureAndAutoscaling(t *testing.T) {
 		WithHTTPRoute(deploy.NewHTTPRoute("public").WithGatewayNamespace("gateways").WithHostnames("api.example.com").WithPathPrefix("/v1")).
 		WithHPA(deploy.Autoscaling{MinReplicas: 2, MaxReplicas: 8, CPUUtilizationRatio: 70, MemoryUtilizationRatio: 80,
 			Behavior: &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleDown: &autoscalingv2.HPAScalingRules{
-				StabilizationWindowSeconds: ptr(int32(600)),
+				StabilizationWindowSeconds: new(int32(600)),
 				Policies:                   []autoscalingv2.HPAScalingPolicy{{Type: autoscalingv2.PodsScalingPolicy, Value: 1, PeriodSeconds: 60}},
 			}}}))
 	assert.Equal(t, b.Service.Spec.Type, corev1.ServiceTypeLoadBalancer)
@@ -148,7 +148,7 @@ func TestSemantics_ExposureAndAutoscaling(t *testing.T) {
 	_, err = deploy.Validate(parsed...)
 	assert.ErrorContains(t, err, `unknown field "spec.rules[0].backendRef"`)
 	bad := r.DeepCopy()
-	bad.Spec.Rules[0].BackendRefs[0].Port = ptr(int32(8080))
+	bad.Spec.Rules[0].BackendRefs[0].Port = new(int32(8080))
 	bad.Spec.ParentRefs = nil
 	_, err = deploy.Validate(b.Service, bad)
 	assert.Error(t, err, `2 problem(s):
@@ -156,7 +156,7 @@ func TestSemantics_ExposureAndAutoscaling(t *testing.T) {
   HTTPRoute/api spec.rules[0].backendRefs[0].port: Invalid value: 8080: Service "api" has no port 8080 [httproute.backend]`)
 
 	ve := buildErr(t, web().WithHPA(deploy.Autoscaling{MinReplicas: 2, MaxReplicas: 4, CPUUtilizationRatio: 70,
-		Behavior: &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleUp: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptr(int32(7200))}}}))
+		Behavior: &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleUp: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: new(int32(7200))}}}))
 	assert.ErrorContains(t, ve, "stabilizationWindowSeconds: Invalid value: 7200: must be less than or equal to 3600")
 	assert.ErrorContains(t, ve, "policies: Required value: must specify at least one Policy")
 }
@@ -174,5 +174,3 @@ func TestSemantics_ProbesFromPythonSet(t *testing.T) {
 		t.Errorf("From does not round-trip:\n%s", diff)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -216,8 +216,7 @@ func (v *validator) loadUnstructured(it *item, u *unstructured.Unstructured) {
 // containers.spec), which name them better.
 func (v *validator) structure(it *item, obj runtime.Object) bool {
 	if _, err := typeConverter().ObjectToTyped(obj, typed.AllowDuplicates); err != nil {
-		var verrs typed.ValidationErrors
-		if errors.As(err, &verrs) {
+		if verrs, ok := errors.AsType[typed.ValidationErrors](err); ok {
 			for _, e := range verrs {
 				v.add(it, CheckSchema, field.Invalid(smdPath(e.Path), field.OmitValueType{}, e.ErrorMessage))
 			}

@@ -69,7 +69,8 @@ func (v *validator) checkService(it *item, s *corev1.Service) {
 	}
 }
 
-// checkConfigMap checks a ConfigMap's keys (validation.IsConfigMapKey), that
+// checkConfigMap checks a ConfigMap's keys in data and binaryData
+// (validation.IsConfigMapKey, as the API server does), that
 // no key is in both data and binaryData, and its size (1 MiB).
 func (v *validator) checkConfigMap(it *item, cm *corev1.ConfigMap) {
 	size := 0
@@ -79,8 +80,11 @@ func (v *validator) checkConfigMap(it *item, cm *corev1.ConfigMap) {
 			v.add(it, CheckConfigReference, field.Invalid(field.NewPath("data").Key(k), k, msg))
 		}
 	}
-	for k, b := range cm.BinaryData {
-		size += len(k) + len(b)
+	for _, k := range sortedKeys(cm.BinaryData) {
+		size += len(k) + len(cm.BinaryData[k])
+		for _, msg := range validation.IsConfigMapKey(k) {
+			v.add(it, CheckConfigReference, field.Invalid(field.NewPath("binaryData").Key(k), k, msg))
+		}
 		if _, dup := cm.Data[k]; dup {
 			v.add(it, CheckConfigReference, field.Duplicate(field.NewPath("binaryData").Key(k), k))
 		}

@@ -72,12 +72,11 @@ func (b *builder) validateIdentity() {
 		b.add(CheckName, kindApp, field.Invalid(name, a.name, m+" (it names every object and is the app.kubernetes.io/name label)"))
 		b.knownBad[a.name] = true
 	}
-	switch {
-	case a.namespace == "":
+	if a.namespace == "" {
 		b.add(CheckNamespace, kindApp, field.Required(field.NewPath("namespace"),
 			"the objects land in whatever namespace they are applied to; pass one to the constructor, or for a kustomize base leave it empty and set namespace: in the overlay (manifest.ApplyOptions.Namespace also fills it)"))
 		b.suppress[CheckNamespace] = true
-	default:
+	} else {
 		for _, m := range apivalidation.ValidateNamespaceName(a.namespace, false) {
 			b.add(CheckName, kindApp, field.Invalid(field.NewPath("namespace"), a.namespace, m))
 			b.knownBad[a.namespace] = true
@@ -180,7 +179,7 @@ func (b *builder) validateBootTime() {
 	}
 }
 
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 

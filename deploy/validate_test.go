@@ -17,12 +17,12 @@ import (
 	"github.com/pydeploy/pydeploy/probe"
 )
 
-func validateErr(t *testing.T, objs ...runtime.Object) (*deploy.ValidationError, []deploy.Problem) {
+func validateErr(t *testing.T, objs ...runtime.Object) *deploy.ValidationError {
 	t.Helper()
-	warnings, err := deploy.Validate(objs...)
-	var ve *deploy.ValidationError
-	assert.Assert(t, errors.As(err, &ve), "Validate passed; want a *ValidationError")
-	return ve, warnings
+	_, err := deploy.Validate(objs...)
+	ve, ok := errors.AsType[*deploy.ValidationError](err)
+	assert.Assert(t, ok, "Validate passed; want a *ValidationError")
+	return ve
 }
 
 // TestValidate_EditAfterBuild: privileged: true set after Build is
@@ -33,8 +33,8 @@ func TestValidate_EditAfterBuild(t *testing.T) {
 	_, err := deploy.Validate(b.Objects()...)
 	assert.NilError(t, err, "the built bundle validates")
 
-	b.Deployment.Spec.Template.Spec.Containers[0].SecurityContext.Privileged = ptr(true)
-	ve, _ := validateErr(t, b.Objects()...)
+	b.Deployment.Spec.Template.Spec.Containers[0].SecurityContext.Privileged = new(true)
+	ve := validateErr(t, b.Objects()...)
 	assert.Equal(t, ve.Error(), `1 problem(s):
   Deployment/payments-api spec.template.spec.containers[0].securityContext.privileged: Forbidden: must not be true [security.privileged]`)
 }
@@ -49,21 +49,21 @@ func TestValidate_ParsedYAML(t *testing.T) {
 	edited := bytes.Replace(out, []byte("privileged: false"), []byte("privileged: true"), 1)
 	objs, err := manifest.Parse(bytes.NewReader(edited), manifest.ParseOptions{})
 	assert.NilError(t, err)
-	ve, _ := validateErr(t, objs...)
+	ve := validateErr(t, objs...)
 	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckPrivileged})
 
 	var unstructuredObjs []runtime.Object
 	for _, o := range objs {
 		unstructuredObjs = append(unstructuredObjs, toUnstructured(t, o))
 	}
-	ve, _ = validateErr(t, unstructuredObjs...)
+	ve = validateErr(t, unstructuredObjs...)
 	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckPrivileged})
 
 	typo := unstructuredObjs[len(unstructuredObjs)-1]
 	dep := toUnstructured(t, objs[3])
 	assert.Equal(t, dep.GetKind(), "Deployment")
 	dep.Object["spec"].(map[string]any)["replica"] = int64(3)
-	ve, _ = validateErr(t, dep, typo)
+	ve = validateErr(t, dep, typo)
 	assert.Assert(t, ve.Has(deploy.CheckSchema), "%s", ve)
 	assert.ErrorContains(t, ve, "Deployment/payments-api spec.replica: Invalid value: field not declared in schema [schema.structural]")
 }
@@ -101,7 +101,7 @@ func TestValidate_Noise(t *testing.T) {
 	// Service, PDB and NetworkPolicy that use it.
 	bb := mustBuild(t, payments())
 	bb.Deployment.Spec.Selector.MatchLabels[deploy.LabelName] = "-bad-"
-	ve2, _ := validateErr(t, bb.Objects()...)
+	ve2 := validateErr(t, bb.Objects()...)
 	assert.DeepEqual(t, ve2.Checks(), []deploy.CheckID{deploy.CheckLabels})
 }
 
@@ -113,7 +113,7 @@ func TestValidate_Waivers(t *testing.T) {
 	_, err := deploy.Validate(b.Objects()...)
 	assert.NilError(t, err)
 	b.Deployment.Annotations["ignore-check.pydeploy.io/no.such"] = "x"
-	ve, _ := validateErr(t, b.Objects()...)
+	ve := validateErr(t, b.Objects()...)
 	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckWaiver})
 }
 
@@ -140,6 +140,10 @@ func TestValidate_Relations(t *testing.T) {
 		{"volume naming the base name of a generated ConfigMap", func(b *deploy.Bundle) []runtime.Object {
 			vols := b.Deployment.Spec.Template.Spec.Volumes
 			vols[len(vols)-1].ConfigMap.Name = "catalog-config"
+			return b.Objects()
+		}, deploy.CheckConfigReference},
+		{"binaryData key the API server rejects", func(b *deploy.Bundle) []runtime.Object {
+			b.ConfigMaps[0].BinaryData = map[string][]byte{"logo bin": {0xff}}
 			return b.Objects()
 		}, deploy.CheckConfigReference},
 		{"mount of an undeclared volume", func(b *deploy.Bundle) []runtime.Object {

@@ -238,7 +238,7 @@ var cronNames = map[string]bool{
 }
 
 func checkCronField(f string, lo, hi int, named bool) string {
-	for _, part := range strings.Split(f, ",") {
+	for part := range strings.SplitSeq(f, ",") {
 		rng, step, hasStep := strings.Cut(part, "/")
 		if hasStep {
 			var n int

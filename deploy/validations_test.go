@@ -49,7 +49,7 @@ func TestValidations(t *testing.T) {
 		{"read-only root without /tmp", linterBase().WithoutTmp(), nil, CheckTmpVolume},
 		{"writable path needs a reason", linterBase().WithWritablePath("/app/cache", "10Mi", ""), nil, CheckTmpVolume},
 		{"writable path must be absolute", linterBase().WithWritablePath("cache", "10Mi", "x"), nil, CheckTmpVolume},
-		{"seccomp", linterBase().WithPodSecurityContext(&corev1.PodSecurityContext{RunAsNonRoot: ptrTo(true), RunAsUser: ptrTo(int64(20000)), RunAsGroup: ptrTo(int64(20000))}), nil, CheckSeccomp},
+		{"seccomp", linterBase().WithPodSecurityContext(&corev1.PodSecurityContext{RunAsNonRoot: new(true), RunAsUser: new(int64(20000)), RunAsGroup: new(int64(20000))}), nil, CheckSeccomp},
 		{"ephemeral storage", linterBase().WithEphemeralStorage("1Gi", ""), nil, CheckEphemeralStorage},
 		{"progress deadline", linterBase().WithProgressDeadline(0), nil, CheckDeploymentSpec},
 		{"negative replicas", linterBase().WithReplicas(-1), nil, CheckDeploymentSpec},

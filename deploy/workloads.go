@@ -38,14 +38,14 @@ func (b *builder) deployment(spec corev1.PodSpec) *appsv1.Deployment {
 			Selector:                &metav1.LabelSelector{MatchLabels: maps.Clone(b.sel)},
 			Template:                b.podTemplate(spec),
 			MinReadySeconds:         int32(secondsCeil(a.minReady)),
-			ProgressDeadlineSeconds: ptrTo(int32(secondsCeil(a.progressDeadline))),
-			RevisionHistoryLimit:    ptrTo(a.revisionHistoryLimit),
+			ProgressDeadlineSeconds: new(int32(secondsCeil(a.progressDeadline))),
+			RevisionHistoryLimit:    new(a.revisionHistoryLimit),
 		},
 	}
 	if a.autoscaling == nil {
-		d.Spec.Replicas = ptrTo(a.effectiveReplicas())
+		d.Spec.Replicas = new(a.effectiveReplicas())
 	} else if a.replicas != nil {
-		d.Spec.Replicas = ptrTo(*a.replicas)
+		d.Spec.Replicas = new(*a.replicas)
 	}
 	switch {
 	case a.strategy != nil:
@@ -53,7 +53,7 @@ func (b *builder) deployment(spec corev1.PodSpec) *appsv1.Deployment {
 	default:
 		quarter := intstr.FromString("25%")
 		d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
-			RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: ptrTo(quarter), MaxUnavailable: ptrTo(quarter)}}
+			RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: new(quarter), MaxUnavailable: new(quarter)}}
 	}
 	return d
 }
@@ -63,7 +63,7 @@ func jobSpec(tmpl corev1.PodTemplateSpec, s jobSettings, backoff int32, deadline
 	tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever
 	bl, dl, t := s.resolve(backoff, deadline, ttl)
 	return batchv1.JobSpec{
-		BackoffLimit:            ptrTo(bl),
+		BackoffLimit:            new(bl),
 		ActiveDeadlineSeconds:   dl,
 		TTLSecondsAfterFinished: t,
 		Template:                tmpl,
@@ -89,8 +89,8 @@ func (b *builder) cronJob(spec corev1.PodSpec) *batchv1.CronJob {
 		Spec: batchv1.CronJobSpec{
 			Schedule:                   c.schedule,
 			ConcurrencyPolicy:          c.concurrency,
-			SuccessfulJobsHistoryLimit: ptrTo(DefaultCronSuccessfulHistory),
-			FailedJobsHistoryLimit:     ptrTo(DefaultCronFailedHistory),
+			SuccessfulJobsHistoryLimit: new(DefaultCronSuccessfulHistory),
+			FailedJobsHistoryLimit:     new(DefaultCronFailedHistory),
 			JobTemplate: batchv1.JobTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: maps.Clone(b.labels)},
 				Spec:       jobSpec(tmpl, a.job, DefaultJobBackoffLimit, DefaultJobActiveDeadline, 0),
@@ -103,18 +103,18 @@ func (b *builder) cronJob(spec corev1.PodSpec) *batchv1.CronJob {
 	switch {
 	case c.noStartingDeadline:
 	case c.startingDeadline != nil:
-		cj.Spec.StartingDeadlineSeconds = ptrTo(secondsCeil(*c.startingDeadline))
+		cj.Spec.StartingDeadlineSeconds = new(secondsCeil(*c.startingDeadline))
 	default:
-		cj.Spec.StartingDeadlineSeconds = ptrTo(secondsCeil(DefaultCronStartingDeadline))
+		cj.Spec.StartingDeadlineSeconds = new(secondsCeil(DefaultCronStartingDeadline))
 	}
 	if c.successfulHistory != nil {
-		cj.Spec.SuccessfulJobsHistoryLimit = ptrTo(*c.successfulHistory)
+		cj.Spec.SuccessfulJobsHistoryLimit = new(*c.successfulHistory)
 	}
 	if c.failedHistory != nil {
-		cj.Spec.FailedJobsHistoryLimit = ptrTo(*c.failedHistory)
+		cj.Spec.FailedJobsHistoryLimit = new(*c.failedHistory)
 	}
 	if c.timeZone != "" {
-		cj.Spec.TimeZone = ptrTo(c.timeZone)
+		cj.Spec.TimeZone = new(c.timeZone)
 	}
 	return cj
 }

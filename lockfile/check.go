@@ -136,8 +136,7 @@ func CheckFile(path string, in project.Inputs) error {
 		return err
 	}
 	err = Check(l, in)
-	var se *StaleError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*StaleError](err); ok {
 		se.Path = path
 	} else if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -207,14 +206,12 @@ func unsatisfiedBy(l *pylock.Lock, in project.Inputs, r pep508.Requirement, env 
 		if err != nil || r.Specifiers.Len() == 0 {
 			continue
 		}
-		if !r.Specifiers.ContainsWith(ver, ptr(true), false) {
+		if !r.Specifiers.ContainsWith(ver, new(true), false) {
 			out = append(out, fmt.Sprintf("requirement %s is not satisfied by locked %s %s", r, name, v))
 		}
 	}
 	return out
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // CheckStrict is the reproducibility check: after Check passes, it locks
 // the inputs again with the recorded exclude-newer against the index and
@@ -262,8 +259,7 @@ func CheckStrictFile(ctx context.Context, path string, in project.Inputs, opts O
 		return err
 	}
 	err = CheckStrict(ctx, data, in, opts)
-	var se *StaleError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*StaleError](err); ok {
 		se.Path = path
 	} else if err != nil {
 		return fmt.Errorf("%s: %w", path, err)

@@ -56,8 +56,7 @@ func Example() {
 
 	in.Requirements = parse("fastapi>=0.200", "gunicorn", "httpx")
 	err = lockfile.CheckFile(path, in)
-	var stale *lockfile.StaleError
-	if errors.As(err, &stale) {
+	if stale, ok := errors.AsType[*lockfile.StaleError](err); ok {
 		for _, c := range stale.Changes {
 			fmt.Println(c)
 		}

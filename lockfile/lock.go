@@ -174,7 +174,7 @@ func checkSamples(l *pylock.Lock) error {
 	for _, t := range sampleTargets {
 		env := t.Environment()
 		if l.RequiresPython != "" {
-			if rp, err := pep440.ParseSpecifiers(l.RequiresPython); err == nil && !rp.ContainsWith(pep440.MustParse(env.PythonFullVersion), ptr(true), false) {
+			if rp, err := pep440.ParseSpecifiers(l.RequiresPython); err == nil && !rp.ContainsWith(pep440.MustParse(env.PythonFullVersion), new(true), false) {
 				continue
 			}
 		}
@@ -210,7 +210,7 @@ func request(in project.Inputs) (resolve.Request, []wheel.Target, error) {
 		if err != nil {
 			return req, nil, fmt.Errorf("lock: target: %w", err)
 		}
-		if req.RequiresPython.Len() > 0 && !req.RequiresPython.ContainsWith(pep440.MustParse(t.Python.String()), ptr(true), false) {
+		if req.RequiresPython.Len() > 0 && !req.RequiresPython.ContainsWith(pep440.MustParse(t.Python.String()), new(true), false) {
 			return req, nil, fmt.Errorf("lock: target %s runs Python %s, outside the project's requires-python %s", t, t.Python, req.RequiresPython)
 		}
 		targets = append(targets, t)

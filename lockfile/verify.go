@@ -63,9 +63,7 @@ func Verify(ctx context.Context, l *pylock.Lock, src resolve.Source, opts Option
 	errs := make([]error, len(files))
 	var wg sync.WaitGroup
 	for i, f := range files {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
@@ -74,7 +72,7 @@ func Verify(ctx context.Context, l *pylock.Lock, src resolve.Source, opts Option
 			}
 			defer func() { <-sem }()
 			errs[i] = download(ctx, dl, f)
-		}()
+		})
 	}
 	wg.Wait()
 	var ve VerifyError

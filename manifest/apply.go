@@ -419,16 +419,15 @@ func newApplyError(gk schema.GroupKind, ns, name string, err error) *ApplyError 
 // conflictManager extracts the manager from the server's message
 // `conflict with "name" ...`.
 func conflictManager(msg string) string {
-	const prefix = `conflict with "`
-	i := strings.Index(msg, prefix)
-	if i < 0 {
+	_, rest, ok := strings.Cut(msg, `conflict with "`)
+	if !ok {
 		return ""
 	}
-	rest := msg[i+len(prefix):]
-	if j := strings.IndexByte(rest, '"'); j >= 0 {
-		return rest[:j]
+	name, _, ok := strings.Cut(rest, `"`)
+	if !ok {
+		return ""
 	}
-	return ""
+	return name
 }
 
 // Error reads `apply deployment "payments-api" in namespace "shop": <reason>`.

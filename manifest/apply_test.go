@@ -97,10 +97,11 @@ func applyApp(namespace string, replicas int32) []runtime.Object {
 	}
 }
 
-func applyNamespace(name string) *corev1.Namespace {
+// applyNamespace is the Namespace "shop" the apply tests deploy into.
+func applyNamespace() *corev1.Namespace {
 	return &corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-		ObjectMeta: metav1.ObjectMeta{Name: name},
+		ObjectMeta: metav1.ObjectMeta{Name: "shop"},
 	}
 }
 
@@ -118,7 +119,7 @@ func patches(client *dynamicfake.FakeDynamicClient) []k8stesting.PatchActionImpl
 func TestApplyCreatesInOrderWithDefaultNamespace(t *testing.T) {
 	t.Parallel()
 	a, client := newFakeApplier(t)
-	objs := append(applyApp("", 2), applyNamespace("shop"))
+	objs := append(applyApp("", 2), applyNamespace())
 	res, err := a.Apply(context.Background(), objs, ApplyOptions{Namespace: "shop"})
 	assert.NilError(t, err)
 
@@ -140,7 +141,7 @@ func TestApplyCreatesInOrderWithDefaultNamespace(t *testing.T) {
 	for _, p := range patches(client) {
 		got = append(got, sent{p.Resource.Resource, p.Namespace, p.Name, p.PatchType, p.PatchOptions})
 	}
-	opts := metav1.PatchOptions{FieldManager: "pydeploy", Force: ptrTo(false)}
+	opts := metav1.PatchOptions{FieldManager: "pydeploy", Force: new(false)}
 	assert.DeepEqual(t, got, []sent{
 		{"namespaces", "", "shop", types.ApplyPatchType, opts},
 		{"configmaps", "shop", "payments-config", types.ApplyPatchType, opts},
@@ -190,17 +191,17 @@ func TestApplyOptionsReachTheServer(t *testing.T) {
 		opts ApplyOptions
 		want metav1.PatchOptions
 	}{
-		{"defaults", ApplyOptions{}, metav1.PatchOptions{FieldManager: "pydeploy", Force: ptrTo(false)}},
+		{"defaults", ApplyOptions{}, metav1.PatchOptions{FieldManager: "pydeploy", Force: new(false)}},
 		{"manager and force", ApplyOptions{FieldManager: "ci", Force: true},
-			metav1.PatchOptions{FieldManager: "ci", Force: ptrTo(true)}},
+			metav1.PatchOptions{FieldManager: "ci", Force: new(true)}},
 		{"dry run", ApplyOptions{DryRun: true},
-			metav1.PatchOptions{FieldManager: "pydeploy", Force: ptrTo(false), DryRun: []string{"All"}}},
+			metav1.PatchOptions{FieldManager: "pydeploy", Force: new(false), DryRun: []string{"All"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			a, client := newFakeApplier(t)
-			_, err := a.Apply(context.Background(), []runtime.Object{applyNamespace("shop")}, tc.opts)
+			_, err := a.Apply(context.Background(), []runtime.Object{applyNamespace()}, tc.opts)
 			assert.NilError(t, err)
 			ps := patches(client)
 			assert.Equal(t, len(ps), 1)
@@ -246,7 +247,7 @@ func TestApplyErrorsNameTheObject(t *testing.T) {
 		"apiVersion": "example.com/v1", "kind": "Widget",
 		"metadata": map[string]any{"name": "w", "namespace": "shop"},
 	}}
-	nsWithNamespace := applyNamespace("shop")
+	nsWithNamespace := applyNamespace()
 	nsWithNamespace.Namespace = "other"
 	noKind := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c"}}
 
@@ -278,7 +279,7 @@ func TestApplyWrapsServerErrors(t *testing.T) {
 	client.PrependReactor("patch", "deployments", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(gr, "payments-api", errors.New("no patch for you"))
 	})
-	objs := append(applyApp("shop", 2), applyNamespace("shop"))
+	objs := append(applyApp("shop", 2), applyNamespace())
 	res, err := a.Apply(context.Background(), objs, ApplyOptions{})
 	assert.Error(t, err, `apply deployment "payments-api" in namespace "shop": `+
 		`deployments.apps "payments-api" is forbidden: no patch for you`)
@@ -408,8 +409,6 @@ func TestApplyResultDryRunString(t *testing.T) {
 	assert.Equal(t, r.String(), "deployment.apps/web unchanged (server dry run)\n")
 	assert.DeepEqual(t, r.RuntimeObjects(), []runtime.Object{u}, cmp.AllowUnexported(unstructured.Unstructured{}))
 }
-
-func ptrTo[T any](v T) *T { return &v }
 
 func yamlToMap(y []byte, out *map[string]any) error {
 	js, err := yaml.YAMLToJSON(y)

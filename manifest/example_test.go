@@ -82,8 +82,7 @@ func ExampleExpand() {
 	fmt.Println(s, err)
 
 	_, err = manifest.Expand("${REGION}/${GIT_SHA}/${TIER}", env)
-	var missing *manifest.MissingVarsError
-	if errors.As(err, &missing) {
+	if missing, ok := errors.AsType[*manifest.MissingVarsError](err); ok {
 		fmt.Println(missing.Names)
 	}
 	// Output:

@@ -26,7 +26,7 @@ func fieldLine(text []byte, path string) (line int, ok bool) {
 		node = node.Content[0]
 	}
 	keyLine := 0
-	for _, seg := range strings.Split(path, ".") {
+	for seg := range strings.SplitSeq(path, ".") {
 		key, indexes := splitIndexes(seg)
 		next, kl := mappingValue(node, key)
 		if next == nil {
@@ -67,7 +67,7 @@ func splitIndexes(seg string) (string, []int) {
 	}
 	key := seg[:open]
 	var idx []int
-	for _, part := range strings.Split(strings.TrimSuffix(seg[open+1:], "]"), "][") {
+	for part := range strings.SplitSeq(strings.TrimSuffix(seg[open+1:], "]"), "][") {
 		i, err := strconv.Atoi(part)
 		if err != nil {
 			return seg, nil

@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
+
+	"github.com/pydeploy/pydeploy/internal/atomicfile"
 )
 
 // KustomizationFile is the name of the kustomization written by [Files],
@@ -74,7 +76,7 @@ func fileName(kind, name string) string {
 
 // WriteDir writes [Files] of objs into dir on disk, creating dir if needed.
 // Each file is written atomically (a temporary file in dir, synced, then
-// renamed over the target), and files whose contents are already identical
+// renamed over the target, and the directory synced), and files whose contents are already identical
 // are left untouched so their modification times stay stable. Other files in
 // dir, including manifests of objects no longer present, are not removed;
 // the kustomization.yaml no longer lists them.
@@ -87,11 +89,11 @@ func WriteDir(dir string, objs ...runtime.Object) error {
 		return fmt.Errorf("create manifest directory: %w", err)
 	}
 	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
+		if err := writeFile(filepath.Join(dir, f.Name), f.Data); err != nil {
 			return err
 		}
 	}
-	return syncDir(dir)
+	return nil
 }
 
 // WriteFS writes [Files] of objs into dir of a kustomize file system, such as
@@ -114,46 +116,11 @@ func WriteFS(fsys filesys.FileSystem, dir string, objs ...runtime.Object) error 
 	return nil
 }
 
-func writeFileAtomic(path string, data []byte) (err error) {
-	if old, readErr := os.ReadFile(path); readErr == nil && bytes.Equal(old, data) {
+// writeFile writes data to path atomically, but leaves a file that already
+// holds data untouched, so its modification time stays stable.
+func writeFile(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
 		return nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %q: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %q: %w", path, err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %q: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %q: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %q: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %q: %w", path, err)
-	}
-	return nil
-}
-
-// syncDir makes the renames durable. Some file systems cannot sync a
-// directory; that is not worth failing the write for.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %q: %w", dir, err)
-	}
-	defer d.Close()
-	_ = d.Sync()
-	return nil
+	return atomicfile.Write(path, data, 0o644)
 }

@@ -50,7 +50,7 @@ func service(name, namespace, image string) []runtime.Object {
 			TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: labels},
 			Spec: policyv1.PodDisruptionBudgetSpec{
-				MaxUnavailable: ptr(intstr.FromInt32(1)),
+				MaxUnavailable: new(intstr.FromInt32(1)),
 				Selector:       &metav1.LabelSelector{MatchLabels: labels},
 			},
 		},
@@ -63,8 +63,6 @@ func namespace(name string) *corev1.Namespace {
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // cmpAllowUnexported lets DeepEqual compare the tests' local structs.
 var cmpAllowUnexported = cmp.Exporter(func(reflect.Type) bool { return true })

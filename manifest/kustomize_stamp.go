@@ -40,14 +40,14 @@ func followImages(m resmap.ResMap) error {
 		if base := r.GetAnnotations()[NameFromSpecAnnotation]; base != "" && gvk.Group == "batch" && gvk.Kind == "Job" {
 			m, err := r.Map()
 			if err != nil {
-				return fmt.Errorf("Job %q: %w", r.GetName(), err)
+				return fmt.Errorf("job %q: %w", r.GetName(), err)
 			}
 			u := &unstructured.Unstructured{Object: m}
 			if err := renameBySpec(u); err != nil {
 				return err
 			}
 			if err := r.SetName(u.GetName()); err != nil {
-				return fmt.Errorf("Job %q: %w", r.GetName(), err)
+				return fmt.Errorf("job %q: %w", r.GetName(), err)
 			}
 		}
 	}
@@ -85,7 +85,7 @@ func followImage(obj, tmpl *kyaml.RNode, hasTemplate bool) error {
 			same = append(same, img)
 		}
 	}
-	next := ""
+	var next string
 	switch {
 	case len(same) == 1: // newTag or digest changed
 		next = same[0]

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -53,10 +54,8 @@ func checkTypeMeta(obj runtime.Object) (schema.GroupVersionKind, error) {
 		// A Go type client-go does not know: trust its TypeMeta.
 		return gvk, nil
 	}
-	for _, k := range kinds {
-		if k == gvk {
-			return gvk, nil
-		}
+	if slices.Contains(kinds, gvk) {
+		return gvk, nil
 	}
 	return gvk, fmt.Errorf("%s: TypeMeta says apiVersion %q, kind %q, but the Go type %T is %s",
 		describe(obj), gvk.GroupVersion().String(), gvk.Kind, obj, kinds[0].String())

@@ -112,7 +112,7 @@ func isPreWorkload(ann map[string]string) bool {
 	if ann[PhaseAnnotation] == PhasePreWorkload {
 		return true
 	}
-	for _, h := range strings.Split(ann["helm.sh/hook"], ",") {
+	for h := range strings.SplitSeq(ann["helm.sh/hook"], ",") {
 		if h = strings.TrimSpace(h); h == "pre-install" || h == "pre-upgrade" {
 			return true
 		}

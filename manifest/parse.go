@@ -187,8 +187,7 @@ func splitJSON(data []byte) ([]document, error) {
 		}
 		if err != nil {
 			off := start
-			var syn *json.SyntaxError
-			if errors.As(err, &syn) {
+			if syn, ok := errors.AsType[*json.SyntaxError](err); ok {
 				off = int(syn.Offset)
 			}
 			return docs, &ParseError{Doc: n, Line: lineAt(data, off), Err: fmt.Errorf("invalid JSON: %w", err)}
@@ -307,8 +306,7 @@ func (p parser) parseList(d document, js []byte) ([]runtime.Object, []error) {
 		sub := document{num: d.num, line: d.line, first: d.first, json: true, text: item}
 		got, itemErrs := p.parseDoc(sub)
 		for _, e := range itemErrs {
-			var pe *ParseError
-			if errors.As(e, &pe) {
+			if pe, ok := errors.AsType[*ParseError](e); ok {
 				pe.Err = fmt.Errorf("items[%d]: %w", i, pe.Err)
 				if pe.Field != "" {
 					pe.Field = fmt.Sprintf("items[%d].%s", i, pe.Field)

@@ -29,7 +29,7 @@ func bundle() []runtime.Object {
 			ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
 			Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
 				ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"},
-				MinReplicas:    ptr(int32(2)), MaxReplicas: 5,
+				MinReplicas:    new(int32(2)), MaxReplicas: 5,
 			},
 		},
 		&rbacv1.Role{
@@ -67,7 +67,7 @@ func bundle() []runtime.Object {
 func kinds(t *testing.T, y []byte) []string {
 	t.Helper()
 	var out []string
-	for _, line := range strings.Split(string(y), "\n") {
+	for line := range strings.SplitSeq(string(y), "\n") {
 		if k, ok := strings.CutPrefix(line, "kind: "); ok {
 			out = append(out, k)
 		}

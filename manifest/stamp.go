@@ -3,6 +3,7 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"runtime/debug"
 	"strings"
@@ -236,9 +237,7 @@ func runsImage(container, image, digest string) bool {
 // (and removes) the fields that do not belong in a pod template.
 func stampAnnotations(ann map[string]string, s Stamp, inTemplate bool) map[string]string {
 	out := make(map[string]string, len(ann)+len(stampFields))
-	for k, v := range ann {
-		out[k] = v
-	}
+	maps.Copy(out, ann)
 	for _, f := range stampFields {
 		if v := *f.get(&s); v != "" && (f.template() || !inTemplate) {
 			out[f.annotation] = v

@@ -268,8 +268,7 @@ func (b Builder) Err() error {
 func (b Builder) Errs() []*OptionError {
 	out := make([]*OptionError, 0, len(b.errs))
 	for _, e := range b.errs {
-		var oe *OptionError
-		if errors.As(e, &oe) {
+		if oe, ok := errors.AsType[*OptionError](e); ok {
 			out = append(out, oe)
 		}
 	}

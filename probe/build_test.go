@@ -10,8 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 func TestBuilderProbe(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -56,7 +54,7 @@ func TestBuilderProbe(t *testing.T) {
 			name: "grpc with service",
 			b:    GRPC(9090).WithService("api.v1.Greeter"),
 			want: &corev1.Probe{
-				ProbeHandler:  corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 9090, Service: ptr("api.v1.Greeter")}},
+				ProbeHandler:  corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 9090, Service: new("api.v1.Greeter")}},
 				PeriodSeconds: 10, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3,
 			},
 		},

@@ -202,7 +202,7 @@ func TestCheckHTTPH2C(t *testing.T) {
 	p := HTTPGet("/h2c", intstr.FromString("http")).Probe()
 	r := Check(t.Context(), p, tgt)
 	assert.Equal(t, r.Message, "HTTP/1.1")
-	p.HTTPGet.Protocol = ptr(corev1.HTTPProtocolHTTP2)
+	p.HTTPGet.Protocol = new(corev1.HTTPProtocolHTTP2)
 	r = Check(t.Context(), p, tgt)
 	assert.Equal(t, r.Outcome, Success, "%+v", r)
 	assert.Equal(t, r.Message, "HTTP/2.0")

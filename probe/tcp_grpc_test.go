@@ -132,11 +132,11 @@ func TestCheckGRPCTLS(t *testing.T) {
 	port := healthServer(t, grpc.Creds(credentials.NewServerTLSFromCert(&cert)))
 
 	p := GRPC(port).Probe()
-	p.GRPC.Mode = ptr(corev1.GRPCProbeModeTLS)
+	p.GRPC.Mode = new(corev1.GRPCProbeModeTLS)
 	r := Check(t.Context(), p, Target{Host: "127.0.0.1"})
 	assert.Equal(t, r.Outcome, Success, "%+v", r)
 
-	p.GRPC.Mode = ptr(corev1.GRPCProbeModePlaintext)
+	p.GRPC.Mode = new(corev1.GRPCProbeModePlaintext)
 	r = Check(t.Context(), p, Target{Host: "127.0.0.1"})
 	assert.Equal(t, r.Outcome, Failure)
 	assert.Assert(t, is.Contains(r.Message, "failed to connect service"))

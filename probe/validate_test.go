@@ -39,11 +39,11 @@ func TestValidate(t *testing.T) {
 			[]string{`readinessProbe.httpGet.httpHeaders: Invalid value: "bad header": a valid HTTP header must consist of alphanumeric characters or '-'`}},
 		{"h2c needs http", with(func(p *corev1.Probe) {
 			p.HTTPGet.Scheme = corev1.URISchemeHTTPS
-			p.HTTPGet.Protocol = ptr(corev1.HTTPProtocolHTTP2)
+			p.HTTPGet.Protocol = new(corev1.HTTPProtocolHTTP2)
 		}), KindReadiness, []string{`readinessProbe.httpGet.protocol: Invalid value: "HTTP2": is only supported with HTTP (H2C)`}},
 		{"grpc port zero", GRPC(0).Probe(), KindLiveness, []string{"livenessProbe.grpc.port: Invalid value: 0: must be between 1 and 65535, inclusive"}},
 		{"grpc mode", with(func(p *corev1.Probe) {
-			p.ProbeHandler = corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 1, Mode: ptr(corev1.GRPCProbeMode("mTLS"))}}
+			p.ProbeHandler = corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 1, Mode: new(corev1.GRPCProbeMode("mTLS"))}}
 		}), KindLiveness, []string{`livenessProbe.grpc.mode: Unsupported value: "mTLS": supported values: "Plaintext", "TLS"`}},
 		{"tcp named port ok", TCP(intstr.FromString("http")).Probe(), KindLiveness, nil},
 		{"negative numbers", with(func(p *corev1.Probe) {
@@ -59,10 +59,10 @@ func TestValidate(t *testing.T) {
 			[]string{"livenessProbe.successThreshold: Invalid value: 3: must be 1"}},
 		{"startup successThreshold", with(func(p *corev1.Probe) { p.SuccessThreshold = 0 }), KindStartup,
 			[]string{"startupProbe.successThreshold: Invalid value: 0: must be 1"}},
-		{"grace on readiness", with(func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = ptr(int64(10)) }), KindReadiness,
+		{"grace on readiness", with(func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = new(int64(10)) }), KindReadiness,
 			[]string{"readinessProbe.terminationGracePeriodSeconds: Invalid value: 10: must not be set for readinessProbes"}},
-		{"grace on liveness ok", with(func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = ptr(int64(10)) }), KindLiveness, nil},
-		{"grace zero", with(func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = ptr(int64(0)) }), KindLiveness,
+		{"grace on liveness ok", with(func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = new(int64(10)) }), KindLiveness, nil},
+		{"grace zero", with(func(p *corev1.Probe) { p.TerminationGracePeriodSeconds = new(int64(0)) }), KindLiveness,
 			[]string{"livenessProbe.terminationGracePeriodSeconds: Invalid value: 0: must be greater than 0"}},
 		{"unknown kind", valid(), Kind(9), []string{"Kind(9): Internal error: unknown probe kind 9"}},
 	}

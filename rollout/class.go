@@ -27,53 +27,53 @@ import (
 type Class int
 
 const (
-	// Succeeded: no error.
+	// Succeeded means no error.
 	Succeeded Class = iota
-	// InvalidInput: Wait was given objects it cannot wait for (none, nil,
+	// InvalidInput means Wait was given objects it cannot wait for (none, nil,
 	// no kind or name, a namespaced kind without a namespace). *InputError.
 	InvalidInput
-	// Forbidden: the credentials may not list or watch something the wait
+	// Forbidden means the credentials may not list or watch something the wait
 	// needs (401, 403), at the start or when a watch was re-established
 	// mid-wait, e.g. after an RBAC change. *ForbiddenError.
 	Forbidden
-	// APIError: the API failed otherwise: an unknown kind (no REST
+	// APIError means the API failed otherwise: an unknown kind (no REST
 	// mapping), a resource the server does not serve, an unexpected error
 	// from a watch. *WatchError.
 	APIError
-	// ApplyFailed: manifest.Apply refused or failed to apply an object,
+	// ApplyFailed means manifest.Apply refused or failed to apply an object,
 	// before any wait. *manifest.ApplyError.
 	ApplyFailed
-	// PodFailure: pods of the new revision cannot become ready or cannot be
+	// PodFailure means pods of the new revision cannot become ready or cannot be
 	// created: a crash loop, an OOM kill loop, an image that cannot be
 	// pulled, missing config, an unschedulable pod, a failing readiness
 	// probe, a ReplicaFailure (quota, admission) that stands. *FailedError
 	// whose Pods hold the evidence.
 	PodFailure
-	// ObjectFailed: the object's own controller declared it failed: a Job's
+	// ObjectFailed means the object's own controller declared it failed: a Job's
 	// Failed condition, a custom resource's Stalled condition, a
 	// CustomResourceDefinition whose names clash, a custom Reader's verdict.
 	// *FailedError.
 	ObjectFailed
-	// ProgressDeadline: the Deployment controller gave up
+	// ProgressDeadline means the Deployment controller gave up
 	// (progressDeadlineSeconds). *FailedError (and *ProgressDeadlineError).
 	ProgressDeadline
-	// Superseded: a newer rollout replaced the one our write started.
+	// Superseded means a newer rollout replaced the one our write started.
 	// *FailedError (and *SupersededError).
 	Superseded
-	// Paused: a paused Deployment or suspended Job under the default
+	// Paused means a paused Deployment or suspended Job under the default
 	// policy. *FailedError (and *PausedError).
 	Paused
-	// Deleted: an object was deleted while waited for. *DeletedError.
+	// Deleted means an object was deleted while waited for. *DeletedError.
 	Deleted
-	// Stalled: an object's status did not change for Options.StallTimeout.
+	// Stalled means an object's status did not change for Options.StallTimeout.
 	// *StalledError.
 	Stalled
-	// Timeout: Options.Timeout, or the context's deadline, passed with
+	// Timeout means Options.Timeout, or the context's deadline, passed with
 	// objects unfinished. *TimeoutError.
 	Timeout
-	// Canceled: the caller's context was cancelled. *CanceledError.
+	// Canceled means the caller's context was cancelled. *CanceledError.
 	Canceled
-	// Other: an error rollout did not produce and cannot place (it sorts
+	// Other means an error rollout did not produce and cannot place (it sorts
 	// last): a CI helper should treat it as an internal error.
 	Other
 )
@@ -142,22 +142,25 @@ func Problems(err error) []Problem {
 // classed is implemented by every error type of this package.
 type classed interface{ Class() Class }
 
+// collect walks the error tree itself and looks at each node's own type:
+// errors.As stops at the first match, but a joined error holds several
+// rollout errors, and each becomes a Problem.
 func collect(err error, out *[]Problem) {
 	if err == nil {
 		return
 	}
-	switch e := err.(type) {
+	switch e := err.(type) { //nolint:errorlint // a tree walk: see above
 	case *FailedError:
 		*out = append(*out, e.problem(e))
 		return
 	case *ProgressDeadlineError:
-		*out = append(*out, e.FailedError.problem(e))
+		*out = append(*out, e.problem(e))
 		return
 	case *SupersededError:
-		*out = append(*out, e.FailedError.problem(e))
+		*out = append(*out, e.problem(e))
 		return
 	case *PausedError:
-		*out = append(*out, e.FailedError.problem(e))
+		*out = append(*out, e.problem(e))
 		return
 	case *TimeoutError:
 		*out = append(*out, pendingProblems(Timeout, e.Pending, e)...)
@@ -179,7 +182,7 @@ func collect(err error, out *[]Problem) {
 		*out = append(*out, Problem{Class: e.Class(), Message: err.Error(), Err: err})
 		return
 	}
-	switch u := err.(type) {
+	switch u := err.(type) { //nolint:errorlint // a tree walk: see collect
 	case interface{ Unwrap() []error }:
 		for _, e := range u.Unwrap() {
 			collect(e, out)

@@ -469,8 +469,8 @@ func (e *engine) learnRevision(t *tracked, u *unstructured.Unstructured, kids *s
 	if rs == nil || !status.EqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
 		return
 	}
-	n, ok := revision(rs.Annotations)
-	if !ok {
+	n, found, err := status.RevisionOf(rs)
+	if !found || err != nil {
 		return
 	}
 	t.rev = status.Revision{Number: n, TemplateHash: rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey]}

@@ -44,8 +44,7 @@ func ExampleFailedError() {
 	objs, _ := rollouttest.Parse(applied("web", 2))
 	_, err := script.Waiter(rollout.Options{}).Wait(context.Background(), objs)
 
-	var failed *rollout.FailedError
-	if errors.As(err, &failed) {
+	if failed, ok := errors.AsType[*rollout.FailedError](err); ok {
 		fmt.Println(failed.Reason, "after", failed.Elapsed)
 		fmt.Print(failed.Details())
 	}

@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"text/tabwriter"
 
 	"github.com/pydeploy/pydeploy/manifest"
+	"github.com/pydeploy/pydeploy/rollout/status"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -20,8 +19,9 @@ import (
 // Annotations kubectl and the deployment controller use for history.
 const (
 	// RevisionAnnotation numbers a Deployment's ReplicaSets; the deployment
-	// controller writes it.
-	RevisionAnnotation = "deployment.kubernetes.io/revision"
+	// controller writes it. It is status.RevisionAnnotation, kept here next
+	// to ChangeCauseAnnotation for History's users.
+	RevisionAnnotation = status.RevisionAnnotation
 	// ChangeCauseAnnotation is what `kubectl rollout history` shows in
 	// CHANGE-CAUSE; set it on the Deployment when applying a change.
 	ChangeCauseAnnotation = "kubernetes.io/change-cause"
@@ -104,7 +104,7 @@ func History(ctx context.Context, cs kubernetes.Interface, namespace, name strin
 	}
 	byNumber := map[int64]Revision{}
 	for _, rs := range rsList {
-		n, err := replicaSetRevision(rs)
+		n, _, err := status.RevisionOf(rs) // kubectl: a missing annotation is revision 0
 		if err != nil {
 			continue
 		}
@@ -140,7 +140,7 @@ func revisionOf(rs *appsv1.ReplicaSet, n int64, d *appsv1.Deployment) (Revision,
 		ReplicaSet:  rs.Name,
 		Template:    *rs.Spec.Template.DeepCopy(),
 		Stamp:       stamp,
-		Current:     templatesEqualIgnoringHash(&rs.Spec.Template, &d.Spec.Template),
+		Current:     status.EqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template),
 	}, nil
 }
 
@@ -186,29 +186,10 @@ func ownedReplicaSets(ctx context.Context, cs kubernetes.Interface, d *appsv1.De
 		return a.CreationTimestamp.Before(&b.CreationTimestamp)
 	})
 	for i, rs := range owned {
-		if templatesEqualIgnoringHash(&rs.Spec.Template, &d.Spec.Template) {
+		if status.EqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
 			owned = append(append(owned[:i:i], owned[i+1:]...), rs)
 			break
 		}
 	}
 	return owned, nil
-}
-
-// replicaSetRevision reads the revision annotation; a missing one is 0.
-func replicaSetRevision(rs *appsv1.ReplicaSet) (int64, error) {
-	v, ok := rs.Annotations[RevisionAnnotation]
-	if !ok {
-		return 0, nil
-	}
-	return strconv.ParseInt(v, 10, 64)
-}
-
-// templatesEqualIgnoringHash compares pod templates as the deployment
-// controller and kubectl do: semantically, ignoring the pod-template-hash
-// label the controller adds to each ReplicaSet.
-func templatesEqualIgnoringHash(a, b *corev1.PodTemplateSpec) bool {
-	a, b = a.DeepCopy(), b.DeepCopy()
-	delete(a.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
-	delete(b.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
-	return apiequality.Semantic.DeepEqual(a, b)
 }

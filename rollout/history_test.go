@@ -76,7 +76,7 @@ func historyReplicaSet(n int) *appsv1.ReplicaSet {
 			},
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: "apps/v1", Kind: "Deployment", Name: "web", UID: "dep-uid",
-				Controller: historyPtr(true),
+				Controller: new(true),
 			}},
 		},
 		Spec: appsv1.ReplicaSetSpec{
@@ -86,11 +86,13 @@ func historyReplicaSet(n int) *appsv1.ReplicaSet {
 	}
 }
 
-func historyPtr[T any](v T) *T { return &v }
+// historyRevisions is how many revisions historyCluster holds.
+const historyRevisions = 3
 
-// historyCluster is a fake clientset with revisions 1..n of shop/web, at
-// revision n, plus ReplicaSets History must ignore.
-func historyCluster(n int) *fake.Clientset {
+// historyCluster is a fake clientset with revisions 1..3 of shop/web, at
+// revision 3, plus ReplicaSets History must ignore.
+func historyCluster() *fake.Clientset {
+	n := historyRevisions
 	objs := []runtime.Object{historyDeployment(n)}
 	for i := 1; i <= n; i++ {
 		objs = append(objs, historyReplicaSet(i))
@@ -110,7 +112,7 @@ func historyCluster(n int) *fake.Clientset {
 
 func TestHistoryListsRevisionsLikeKubectl(t *testing.T) {
 	t.Parallel()
-	cs := historyCluster(3)
+	cs := historyCluster()
 	revs, err := History(context.Background(), cs, "shop", "web")
 	assert.NilError(t, err)
 

@@ -12,19 +12,19 @@ import (
 type EventType int
 
 const (
-	// Progress: an object's status changed (state, reason or message).
+	// Progress means an object's status changed (state, reason or message).
 	Progress EventType = iota
-	// Heartbeat: nothing changed for Options.Heartbeat; the event repeats
+	// Heartbeat means nothing changed for Options.Heartbeat; the event repeats
 	// the status of the first unfinished object.
 	Heartbeat
-	// Ready: an object reached its desired state.
+	// Ready means an object reached its desired state.
 	Ready
-	// Failed: an object cannot reach its desired state; Err says why.
+	// Failed means an object cannot reach its desired state; Err says why.
 	Failed
-	// Finished: the wait is over; it is the last event, Err is what Wait
+	// Finished means the wait is over; it is the last event, Err is what Wait
 	// returns and Report its report.
 	Finished
-	// Warning: the wait goes on with less evidence than it wanted (e.g. it
+	// Warning means the wait goes on with less evidence than it wanted (e.g. it
 	// may not list Pods); Message says what and Err why.
 	Warning
 )

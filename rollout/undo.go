@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/pydeploy/pydeploy/manifest"
+	"github.com/pydeploy/pydeploy/rollout/status"
 )
 
 // ErrRollbackPaused is returned by Undo for a paused Deployment, with
@@ -165,7 +166,7 @@ func undoOnce(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 	if err != nil {
 		return nil, err
 	}
-	n, _ := replicaSetRevision(rs) // undoTarget only picks parsable ones
+	n, _, _ := status.RevisionOf(rs) // undoTarget only picks parsable ones
 	rev, err := revisionOf(rs, n, d)
 	if err != nil {
 		return nil, err
@@ -174,7 +175,7 @@ func undoOnce(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 	if d.Spec.Paused {
 		return nil, fmt.Errorf("deployment %q in namespace %q: %w", name, namespace, ErrRollbackPaused)
 	}
-	if templatesEqualIgnoringHash(&rs.Spec.Template, &d.Spec.Template) {
+	if status.EqualIgnoreHash(&rs.Spec.Template, &d.Spec.Template) {
 		res.Skipped = true
 		return res, nil
 	}
@@ -193,7 +194,7 @@ func undoOnce(ctx context.Context, cs kubernetes.Interface, namespace, name stri
 	if err != nil {
 		return nil, wrap(err)
 	}
-	if !templatesEqualIgnoringHash(&rs.Spec.Template, &out.Spec.Template) {
+	if !status.EqualIgnoreHash(&rs.Spec.Template, &out.Spec.Template) {
 		if out, err = replaceTemplate(ctx, cs, out, rs, fm, dryRun); err != nil {
 			return nil, wrap(err)
 		}
@@ -277,7 +278,7 @@ func undoTarget(ctx context.Context, cs kubernetes.Interface, d *appsv1.Deployme
 	var latest, previous *appsv1.ReplicaSet
 	latestN, previousN := int64(-1), int64(-1)
 	for _, rs := range rsList {
-		v, err := replicaSetRevision(rs)
+		v, _, err := status.RevisionOf(rs)
 		if err != nil {
 			continue
 		}

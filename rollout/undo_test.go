@@ -42,7 +42,7 @@ func TestUndoRestoresTemplateAndAnnotations(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cs := historyCluster(3)
+			cs := historyCluster()
 			res, err := Undo(context.Background(), cs, "shop", "web", tc.toRevision, UndoOptions{})
 			assert.NilError(t, err)
 			assert.Assert(t, !res.Skipped)
@@ -161,7 +161,7 @@ func TestUndoSkipsWhenTemplateMatches(t *testing.T) {
 
 func TestUndoDryRun(t *testing.T) {
 	t.Parallel()
-	cs := historyCluster(3)
+	cs := historyCluster()
 	res, err := Undo(context.Background(), cs, "shop", "web", 0, UndoOptions{DryRun: true})
 	assert.NilError(t, err)
 	assert.Equal(t, res.String(), "deployment.apps/web rolled back (server dry run)")
@@ -180,7 +180,7 @@ func TestUndoWrapsAPIErrors(t *testing.T) {
 	})
 	t.Run("patch refused", func(t *testing.T) {
 		t.Parallel()
-		cs := historyCluster(3)
+		cs := historyCluster()
 		cs.PrependReactor("patch", "deployments", func(k8stesting.Action) (bool, runtime.Object, error) {
 			return true, nil, apierrors.NewConflict(schema.GroupResource{Group: "apps", Resource: "deployments"}, "web", errors.New("try again"))
 		})
@@ -194,7 +194,7 @@ func TestUndoWrapsAPIErrors(t *testing.T) {
 // carries the resourceVersion read); Undo reads again and succeeds.
 func TestUndoRetriesOnConflict(t *testing.T) {
 	t.Parallel()
-	cs := historyCluster(3)
+	cs := historyCluster()
 	var applies int
 	cs.PrependReactor("patch", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		applies++

@@ -3,7 +3,6 @@ package rollout
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -116,15 +115,6 @@ func (w *Waiter) Watch(ctx context.Context, objs []*unstructured.Unstructured) <
 		_, _ = e.run(ctx, w.src)
 	}()
 	return ch
-}
-
-func revision(annotations map[string]string) (int64, bool) {
-	v, ok := annotations[status.RevisionAnnotation]
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	return n, err == nil
 }
 
 // Summary returns one line per object: its status and, when finished, when.

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 // fixedTime is the timestamp of every archive member, so bodies (and hence
@@ -19,7 +21,7 @@ var fixedTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // escapeName is the distribution-name component of wheel and sdist file
 // names (binary distribution format: normalized, '-' replaced by '_').
-func escapeName(name string) string { return strings.ReplaceAll(Normalize(name), "-", "_") }
+func escapeName(name string) string { return strings.ReplaceAll(pep508.CanonicalName(name), "-", "_") }
 
 // plannedFile is a file name and, for a wheel, its compressed tag.
 type plannedFile struct {
@@ -70,7 +72,7 @@ func generateFiles(name string, v *Version) ([]*File, error) {
 		return nil, err
 	}
 	meta := coreMetadata(name, v)
-	norm := Normalize(name)
+	norm := pep508.CanonicalName(name)
 	files := make([]*File, 0, len(plan))
 	for _, pf := range plan {
 		f := &File{Filename: pf.name, Project: norm, Version: v}
@@ -125,9 +127,9 @@ func buildWheel(name string, v *Version, tag string, meta []byte) ([]byte, error
 	var wheel strings.Builder
 	purelib := parts[1] == "none" && parts[2] == "any"
 	fmt.Fprintf(&wheel, "Wheel-Version: 1.0\nGenerator: pydeploy-testindex\nRoot-Is-Purelib: %t\n", purelib)
-	for _, py := range strings.Split(parts[0], ".") {
-		for _, abi := range strings.Split(parts[1], ".") {
-			for _, plat := range strings.Split(parts[2], ".") {
+	for py := range strings.SplitSeq(parts[0], ".") {
+		for abi := range strings.SplitSeq(parts[1], ".") {
+			for plat := range strings.SplitSeq(parts[2], ".") {
 				fmt.Fprintf(&wheel, "Tag: %s-%s-%s\n", py, abi, plat)
 			}
 		}

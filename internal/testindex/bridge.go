@@ -25,8 +25,8 @@ import (
 func bridgeVersions(ix *Index, uploadAt func(int) time.Time) ([]string, error) {
 	var added []string
 	for _, dep := range ix.Names() {
-		newest, err := newestVersion(ix.projects[dep])
-		if err != nil || newest == nil {
+		newest := newestVersion(ix.projects[dep])
+		if newest == nil {
 			continue
 		}
 		for _, rs := range newest.RequiresDist {
@@ -37,7 +37,7 @@ func bridgeVersions(ix *Index, uploadAt func(int) time.Time) ([]string, error) {
 			if req.Marker != nil && pep508.Mentions(req.Marker, pep508.VarExtra) {
 				continue // only needed when the extra is asked for
 			}
-			target := ix.projects[Normalize(req.Name)]
+			target := ix.projects[pep508.CanonicalName(req.Name)]
 			if target == nil || req.Specifiers.Len() == 0 || anySatisfies(target, req.Specifiers) {
 				continue
 			}
@@ -45,7 +45,7 @@ func bridgeVersions(ix *Index, uploadAt func(int) time.Time) ([]string, error) {
 			if err != nil {
 				return nil, fmt.Errorf("testindex: bridging %s for %s %s: %w", req.Name, dep, newest.Version, err)
 			}
-			top, _ := newestVersion(target)
+			top := newestVersion(target)
 			nv := &Version{Version: v, Sdist: true}
 			if top != nil {
 				nv.RequiresDist = append([]string(nil), top.RequiresDist...)
@@ -61,14 +61,15 @@ func bridgeVersions(ix *Index, uploadAt func(int) time.Time) ([]string, error) {
 			}
 			nv.UploadTime = uploadAt(len(added))
 			target.Versions = append(target.Versions, nv)
-			added = append(added, Normalize(target.Name)+"=="+v)
+			added = append(added, pep508.CanonicalName(target.Name)+"=="+v)
 		}
 	}
 	sort.Strings(added)
 	return added, nil
 }
 
-func newestVersion(p *Project) (*Version, error) {
+// newestVersion is p's newest final release, or nil when it has none.
+func newestVersion(p *Project) *Version {
 	var best *Version
 	var bestV pep440.Version
 	for _, v := range p.Versions {
@@ -80,7 +81,7 @@ func newestVersion(p *Project) (*Version, error) {
 			best, bestV = v, pv
 		}
 	}
-	return best, nil
+	return best
 }
 
 func anySatisfies(p *Project, s pep440.Specifiers) bool {

@@ -2,11 +2,12 @@ package testindex
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 // Index is an in-memory package index: projects, their versions and the
@@ -100,13 +101,6 @@ func (f *File) Wheel() bool { return strings.HasSuffix(f.Filename, ".whl") }
 // URLPath is the path the server serves the file at.
 func (f *File) URLPath() string { return "/files/" + f.Project + "/" + f.Filename }
 
-var normRE = regexp.MustCompile(`[-_.]+`)
-
-// Normalize returns the PEP 503 normalized form of a project name.
-func Normalize(name string) string {
-	return strings.ToLower(normRE.ReplaceAllString(name, "-"))
-}
-
 // New returns an empty index.
 func New() *Index { return &Index{projects: map[string]*Project{}} }
 
@@ -114,7 +108,7 @@ func New() *Index { return &Index{projects: map[string]*Project{}} }
 // returns the project. A version already present is an error, reported by
 // Check and Start.
 func (ix *Index) Add(name string, versions ...*Version) *Project {
-	n := Normalize(name)
+	n := pep508.CanonicalName(name)
 	p, ok := ix.projects[n]
 	if !ok {
 		p = &Project{Name: name}
@@ -131,7 +125,7 @@ func Pure(version string, requiresDist ...string) *Version {
 }
 
 // Project returns the project with the given name (any spelling) or nil.
-func (ix *Index) Project(name string) *Project { return ix.projects[Normalize(name)] }
+func (ix *Index) Project(name string) *Project { return ix.projects[pep508.CanonicalName(name)] }
 
 // Names returns the normalized project names, sorted.
 func (ix *Index) Names() []string {

@@ -13,6 +13,8 @@ import (
 	"gotest.tools/v3/assert"
 
 	"github.com/pydeploy/pydeploy/internal/shareddata"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 // pipResolve runs pip's resolver against the server and returns the pins
@@ -43,7 +45,7 @@ func pipResolve(t *testing.T, s *Server, reqs ...string) (map[string]string, err
 	assert.NilError(t, json.Unmarshal(data, &r))
 	pins := map[string]string{}
 	for _, i := range r.Install {
-		pins[Normalize(i.Metadata.Name)] = i.Metadata.Version
+		pins[pep508.CanonicalName(i.Metadata.Name)] = i.Metadata.Version
 	}
 	return pins, nil
 }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 type pypiRoots struct {
@@ -186,12 +188,12 @@ func references(ix *Index) map[string][]reference {
 					continue
 				}
 				ref := reference{specifier: strings.TrimSpace(m[3])}
-				for _, e := range strings.Split(m[2], ",") {
+				for e := range strings.SplitSeq(m[2], ",") {
 					if e = strings.TrimSpace(e); e != "" {
-						ref.extras = append(ref.extras, Normalize(e))
+						ref.extras = append(ref.extras, pep508.CanonicalName(e))
 					}
 				}
-				n := Normalize(m[1])
+				n := pep508.CanonicalName(m[1])
 				out[n] = append(out[n], ref)
 			}
 		}

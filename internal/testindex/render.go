@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html"
 	"net/url"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 // apiVersion is the Simple API version served (PEP 700 adds versions,
@@ -106,7 +108,7 @@ func (s *Server) renderProject(p *Project, format string) ([]byte, error) {
 		return nil, err
 	}
 	if format == "json" {
-		jp := jsonProject{Meta: jsonMeta{apiVersion}, Name: Normalize(p.Name), Versions: []string{}, Files: []jsonFile{}}
+		jp := jsonProject{Meta: jsonMeta{apiVersion}, Name: pep508.CanonicalName(p.Name), Versions: []string{}, Files: []jsonFile{}}
 		for _, v := range p.Versions {
 			jp.Versions = append(jp.Versions, v.Version)
 		}

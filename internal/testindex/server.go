@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 // Content types of the Simple API representations.
@@ -309,7 +311,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, truncate bool) {
 			http.NotFound(w, r)
 			return
 		}
-		norm := Normalize(raw)
+		norm := pep508.CanonicalName(raw)
 		if norm != raw || !slash {
 			redirect(w, r, "/simple/"+norm+"/")
 			return
@@ -337,20 +339,20 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) {
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request, truncate bool, render func(format string) ([]byte, error)) {
 	format := s.opts.Format
 	ctype := ContentTypeLegacyHTML
-	if format == "" {
+	switch format {
+	case "":
 		var ok bool
 		ctype, ok = negotiate(r.Header.Get("Accept"), r.URL.Query().Get("format"))
 		if !ok {
 			http.Error(w, "no acceptable representation; supported: "+ContentTypeJSON+", "+ContentTypeHTML+", "+ContentTypeLegacyHTML, http.StatusNotAcceptable)
 			return
 		}
-	} else if format == "json" {
+	case "json":
 		ctype = ContentTypeJSON
 	}
+	format = "html"
 	if ctype == ContentTypeJSON {
 		format = "json"
-	} else {
-		format = "html"
 	}
 	body, err := render(format)
 	if err != nil {
@@ -370,7 +372,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, truncate bool
 	}
 	name, meta := strings.CutSuffix(name, ".metadata")
 	f, err := s.ix.File(proj, name)
-	if err != nil || Normalize(proj) != proj {
+	if err != nil || pep508.CanonicalName(proj) != proj {
 		http.NotFound(w, r)
 		return
 	}
@@ -439,7 +441,7 @@ func etagMatches(header, etag string) bool {
 	if header == "" {
 		return false
 	}
-	for _, t := range strings.Split(header, ",") {
+	for t := range strings.SplitSeq(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == etag || t == "*" {
 			return true
@@ -476,7 +478,7 @@ func negotiate(accept, format string) (string, bool) {
 func acceptQ(accept, offer string) float64 {
 	q, spec := 0.0, -1
 	otype, _, _ := strings.Cut(offer, "/")
-	for _, rng := range strings.Split(accept, ",") {
+	for rng := range strings.SplitSeq(accept, ",") {
 		parts := strings.Split(rng, ";")
 		mt := strings.ToLower(strings.TrimSpace(parts[0]))
 		rq := 1.0

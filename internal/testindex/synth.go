@@ -20,7 +20,7 @@ func parseRelease(s string) (release, error) {
 		return nil, fmt.Errorf("empty version")
 	}
 	var r release
-	for _, part := range strings.Split(s, ".") {
+	for part := range strings.SplitSeq(s, ".") {
 		n, err := strconv.Atoi(part)
 		if err != nil || n < 0 {
 			return nil, fmt.Errorf("version %q is not a plain release (N.N...)", s)
@@ -71,7 +71,7 @@ type clause struct {
 
 func parseSpecifier(spec string) ([]clause, error) {
 	var out []clause
-	for _, c := range strings.Split(spec, ",") {
+	for c := range strings.SplitSeq(spec, ",") {
 		c = strings.TrimSpace(c)
 		if c == "" {
 			continue

@@ -64,7 +64,6 @@ func StandInBase(platforms ...v1.Platform) (v1.ImageIndex, error) {
 		if img, err = mutate.ConfigFile(img, cfg); err != nil {
 			return nil, err
 		}
-		p := p
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
 	}
 	return idx, nil

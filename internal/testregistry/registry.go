@@ -202,8 +202,8 @@ func (r *Registry) fail(req *http.Request) bool {
 func scope(req *http.Request) (repo, action string) {
 	p := strings.TrimPrefix(req.URL.Path, "/v2/")
 	for _, sep := range []string{"/manifests/", "/blobs/", "/tags/", "/referrers/"} {
-		if i := strings.Index(p, sep); i >= 0 {
-			repo = p[:i]
+		if before, _, ok := strings.Cut(p, sep); ok {
+			repo = before
 			break
 		}
 	}
@@ -244,7 +244,7 @@ func (r *Registry) token(w http.ResponseWriter, req *http.Request) {
 		if len(parts) != 3 || parts[0] != "repository" {
 			continue
 		}
-		for _, a := range strings.Split(parts[2], ",") {
+		for a := range strings.SplitSeq(parts[2], ",") {
 			if a == "pull" || authed {
 				grants[parts[1]+":"+a] = true
 			}

@@ -15,6 +15,7 @@ import (
 
 	"gotest.tools/v3/assert"
 
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 	"github.com/pydeploy/pydeploy/lockfile/pylock"
 )
 
@@ -87,7 +88,7 @@ func craftedLock(t testing.TB, dir string, wheels map[string][]byte) *pylock.Loc
 		parts := strings.Split(file, "-")
 		sum := sha256.Sum256(body)
 		size := int64(len(body))
-		l.Packages = append(l.Packages, pylock.Package{Name: normalize(parts[0]), Version: parts[1],
+		l.Packages = append(l.Packages, pylock.Package{Name: pep508.CanonicalName(parts[0]), Version: parts[1],
 			Wheels: []pylock.File{{Path: file, Size: &size, Hashes: map[string]string{"sha256": hex.EncodeToString(sum[:])}}}})
 	}
 	return l

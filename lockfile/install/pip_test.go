@@ -73,11 +73,12 @@ func run(t testing.TB, name string, args ...string) string {
 
 // pipInstall makes what a Dockerfile running pip makes: a venv
 // (python3 -m venv --without-pip) and pip 23 installing the exported
-// requirements into it, without bytecode (see Install's doc).
+// requirements into it, without bytecode (see Install's doc). It runs the
+// interpreter realPython checked, not whatever python3 is first on PATH.
 func pipInstall(t testing.TB, py hostPython, dir, requirements string) {
 	t.Helper()
-	run(t, "python3", "-m", "venv", "--without-pip", dir)
-	run(t, "python3", "-m", "pip", "--python", filepath.Join(dir, "bin", "python"), "install", "--quiet",
+	run(t, py.exe, "-m", "venv", "--without-pip", dir)
+	run(t, py.exe, "-m", "pip", "--python", filepath.Join(dir, "bin", "python"), "install", "--quiet",
 		"--no-deps", "--require-hashes", "--no-compile", "--no-cache-dir", "-r", requirements)
 }
 
@@ -118,7 +119,7 @@ func comparable(t testing.TB, dir string) map[string]entry {
 		case p == "pyvenv.cfg":
 			rewrite(p, func(s string) string {
 				var keep []string
-				for _, l := range strings.Split(s, "\n") {
+				for l := range strings.SplitSeq(s, "\n") {
 					if !strings.HasPrefix(l, "command = ") && !strings.HasPrefix(l, "executable = ") {
 						keep = append(keep, l)
 					}
@@ -200,7 +201,7 @@ func checkWithPython(t *testing.T, envDir string, res *Result, py hostPython) {
 	assert.DeepEqual(t, got.Failed, map[string]string{})
 	assert.Equal(t, got.Prefix, envDir, "the environment is a venv")
 	assert.Assert(t, got.Base != envDir)
-	out = run(t, "python3", "-m", "pip", "--python", filepath.Join(envDir, "bin", "python"), "check")
+	out = run(t, py.exe, "-m", "pip", "--python", filepath.Join(envDir, "bin", "python"), "check")
 	assert.Assert(t, strings.Contains(out, "No broken requirements found"), out)
 }
 

@@ -1,6 +1,7 @@
 package install
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -25,7 +26,7 @@ func parseEntryPoints(data []byte) (console, gui []entryPoint) {
 		}
 		return append(list, ep)
 	}
-	for _, line := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
+	for line := range strings.SplitSeq(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -134,12 +135,9 @@ func shebang(python string) string {
 // fixScript is pip's fix_script for .data/scripts files: a first line
 // starting with "#!python" becomes "#!<python>"; changed reports a rewrite.
 func fixScript(data []byte, python string) (out []byte, changed bool) {
-	if !strings.HasPrefix(string(data), "#!python") {
+	if !bytes.HasPrefix(data, []byte("#!python")) {
 		return data, false
 	}
-	rest := ""
-	if i := strings.IndexByte(string(data), '\n'); i >= 0 {
-		rest = string(data[i+1:])
-	}
-	return []byte("#!" + python + "\n" + rest), true
+	_, rest, _ := bytes.Cut(data, []byte("\n"))
+	return append([]byte("#!"+python+"\n"), rest...), true
 }

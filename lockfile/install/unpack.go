@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 	"github.com/pydeploy/pydeploy/lockfile/simpleapi"
 )
 
@@ -146,7 +147,7 @@ func (w *wheelPlan) findInfoDir() error {
 	}
 	w.infoDir = dirs[0]
 	name, ver, _ := strings.Cut(strings.TrimSuffix(w.infoDir, ".dist-info"), "-")
-	if normalize(name) != w.pkg {
+	if pep508.CanonicalName(name) != w.pkg {
 		return fmt.Errorf("install: wheel %s: .dist-info directory %s is for project %q, not %q", w.file, w.infoDir, name, w.pkg)
 	}
 	got, err1 := pep440.Parse(ver)
@@ -166,7 +167,7 @@ func (w *wheelPlan) checkWheelFile() error {
 		return err
 	}
 	fields := map[string]string{}
-	for _, line := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
+	for line := range strings.SplitSeq(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
 		if k, v, ok := strings.Cut(line, ":"); ok {
 			fields[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
 		}
@@ -365,22 +366,4 @@ func join(dir, p string) string {
 		return p
 	}
 	return dir + "/" + p
-}
-
-// normalize is the PEP 503 normal form of a project name.
-func normalize(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		if r == '-' || r == '_' || r == '.' {
-			dash = true
-			continue
-		}
-		if dash && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		dash = false
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -1,7 +1,6 @@
 package install
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -354,9 +354,9 @@ func finish(root string, t time.Time) error {
 	}
 	// Children first: setting a time never touches the parent, but keep
 	// the order obvious.
-	for i := len(paths) - 1; i >= 0; i-- {
-		if err := setTimes(paths[i], t); err != nil {
-			return fmt.Errorf("install: setting the time of %s: %w", paths[i], err)
+	for _, path := range slices.Backward(paths) {
+		if err := setTimes(path, t); err != nil {
+			return fmt.Errorf("install: setting the time of %s: %w", path, err)
 		}
 	}
 	return nil
@@ -413,7 +413,7 @@ func verifyPath(p string, f pylock.File) (*simpleapi.LocalFile, error) {
 		} else if alg != "sha256" {
 			continue
 		}
-		if !bytes.EqualFold([]byte(got), []byte(want)) {
+		if !strings.EqualFold(got, want) {
 			return nil, &simpleapi.HashMismatchError{File: p, Algorithm: alg, Want: strings.ToLower(want), Got: got}
 		}
 	}

@@ -1,10 +1,12 @@
 package pep440
 
+import "strings"
+
 // This file holds the version arithmetic behind PEP 440's exclusive
 // operators: the first version outside "<V", ">V", "<=V" and "==V".
 
 // minVersion is the smallest PEP 440 version, 0.dev0.
-var minVersion = makeVersion(numZero, string(numZero), 0, numZero, flagDev, numZero, numZero, "")
+var minVersion = makeVersion(numZero, string(numZero), 0, numZero, flagDev, numZero, numZero)
 
 // withoutLocal returns v with its local label ignored by Compare. The
 // result is only for comparison; its String keeps the label.
@@ -16,19 +18,9 @@ func withoutLocal(v Version) Version {
 // compareRelease compares epoch and release (trailing zeros ignored) only.
 func compareRelease(v, w Version) int {
 	if v.epoch != w.epoch {
-		return cmpStrings(string(v.epoch), string(w.epoch))
+		return strings.Compare(string(v.epoch), string(w.epoch))
 	}
-	return cmpStrings(v.rel[:v.relCmp], w.rel[:w.relCmp])
-}
-
-func cmpStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return strings.Compare(v.rel[:v.relCmp], w.rel[:w.relCmp])
 }
 
 // prefixMatch reports whether v's epoch equals p's and v's release, padded
@@ -38,7 +30,7 @@ func prefixMatch(v, p Version, n int) bool {
 		return false
 	}
 	vr, pr := v.rel, p.rel
-	for i := 0; i < n; i++ {
+	for range n {
 		c := numZero
 		if len(vr) > 0 {
 			c, vr = splitNum(vr)
@@ -51,8 +43,6 @@ func prefixMatch(v, p Version, n int) bool {
 	}
 	return true
 }
-
-func isFinal(v Version) bool { return v.preKind == 0 && v.flags&(flagPost|flagDev) == 0 }
 
 // exclusiveBound returns, for "<V", the smallest version "<V" rejects (V
 // itself when V is a pre-release, V.dev0 otherwise, so that pre-releases of
@@ -87,7 +77,7 @@ func (v Version) with(preKind uint8, pre num, post uint8, postN num, dev bool, d
 	if dev {
 		flags |= flagDev
 	}
-	return makeVersion(v.epoch, v.rel, preKind, pre, flags, postN, devN, "")
+	return makeVersion(v.epoch, v.rel, preKind, pre, flags, postN, devN)
 }
 
 // afterLocals returns the smallest version above v and every v+local
@@ -106,7 +96,7 @@ func afterLocals(v Version) Version {
 // releaseDev0 returns the smallest version with v's epoch and the first n
 // release components of v: 1.2.dev0 for (1.2.3, 2).
 func releaseDev0(v Version, n int) Version {
-	return makeVersion(v.epoch, prefixNums(v.rel, n), 0, numZero, flagDev, numZero, numZero, "")
+	return makeVersion(v.epoch, prefixNums(v.rel, n), 0, numZero, flagDev, numZero, numZero)
 }
 
 // nextPrefixDev0 returns the smallest version past every version matching
@@ -114,5 +104,5 @@ func releaseDev0(v Version, n int) Version {
 func nextPrefixDev0(v Version, n int) Version {
 	head := prefixNums(v.rel, n-1)
 	last, _ := splitNum(v.rel[len(head):])
-	return makeVersion(v.epoch, head+string(last.plusOne()), 0, numZero, flagDev, numZero, numZero, "")
+	return makeVersion(v.epoch, head+string(last.plusOne()), 0, numZero, flagDev, numZero, numZero)
 }

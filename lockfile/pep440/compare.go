@@ -1,6 +1,7 @@
 package pep440
 
 import (
+	"cmp"
 	"strings"
 )
 
@@ -40,16 +41,6 @@ func (v Version) Equal(w Version) bool { return v.Compare(w) == 0 }
 // Less reports whether v sorts before w; handy for sort.Slice.
 func (v Version) Less(w Version) bool { return v.Compare(w) < 0 }
 
-func cmpU(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 func cmpBool(a, b bool) int {
 	switch {
 	case a == b:
@@ -75,7 +66,7 @@ func preRank(v Version) uint8 {
 func cmpPre(v, w Version) int {
 	rv, rw := preRank(v), preRank(w)
 	if rv != rw {
-		return cmpU(uint64(rv), uint64(rw))
+		return cmp.Compare(rv, rw)
 	}
 	if rv >= 1 && rv <= 3 {
 		return strings.Compare(string(v.pre), string(w.pre))
@@ -138,7 +129,7 @@ func compareLocalSegment(a, b string) int {
 	case da && db:
 		// Normalized numbers carry no leading zeros.
 		if len(a) != len(b) {
-			return cmpU(uint64(len(a)), uint64(len(b)))
+			return cmp.Compare(len(a), len(b))
 		}
 		return strings.Compare(a, b)
 	case da:

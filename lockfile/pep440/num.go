@@ -142,7 +142,7 @@ func appendDigits(b []byte, d string) []byte {
 // prefixNums returns the first n nums of an encoded sequence.
 func prefixNums(s string, n int) string {
 	rest := s
-	for i := 0; i < n; i++ {
+	for range n {
 		_, rest = splitNum(rest)
 	}
 	return s[:len(s)-len(rest)]

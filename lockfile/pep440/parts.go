@@ -108,15 +108,11 @@ func Canonicalize(s string) string {
 	return v.render(rel, v.Local())
 }
 
-// make builds a Version from already valid segments.
-func makeVersion(epoch num, rel string, preKind uint8, pre num, flags uint8, post, dev num, local string) Version {
-	v := Version{epoch: epoch, preKind: preKind, pre: pre, flags: flags, post: post, dev: dev}
-	if local == "" {
-		v.flags &^= flagLocal
-	} else {
-		v.flags |= flagLocal
-	}
+// makeVersion builds a Version without a local label from already valid
+// segments; the bounds built from it never carry one.
+func makeVersion(epoch num, rel string, preKind uint8, pre num, flags uint8, post, dev num) Version {
+	v := Version{epoch: epoch, preKind: preKind, pre: pre, flags: flags &^ flagLocal, post: post, dev: dev}
 	v.setRelease(rel)
-	v.str = v.render(rel, local)
+	v.str = v.render(rel, "")
 	return v
 }

@@ -1,6 +1,7 @@
 package pep440
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -114,7 +115,7 @@ func TestRangeAlgebraLaws(t *testing.T) {
 				assert.Assert(t, inB, "%s ⊆ %s but %s only in the first", a, b, v)
 			}
 			if disjoint {
-				assert.Assert(t, !(inA && inB), "%s and %s disjoint but share %s", a, b, v)
+				assert.Assert(t, !inA || !inB, "%s and %s disjoint but share %s", a, b, v)
 			}
 		}
 	}
@@ -238,7 +239,7 @@ func TestHugeComponents(t *testing.T) {
 		again := MustParse(v.String())
 		assert.Equal(t, again.Compare(v), 0)
 		for j, o := range ordered {
-			want := cmpInts(i, j)
+			want := cmp.Compare(i, j)
 			assert.Equal(t, v.Compare(MustParse(o)), want, "%s vs %s", s, o)
 		}
 	}
@@ -254,16 +255,6 @@ func TestHugeComponents(t *testing.T) {
 	r := MustParseSpecifiers(">1.0.post18446744073709551615").Range()
 	assert.Assert(t, r.Contains(MustParse("1.0.post18446744073709551616")))
 	assert.Assert(t, !r.Contains(MustParse("1.0.post18446744073709551615")))
-}
-
-func cmpInts(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func TestVersionErrors(t *testing.T) {

@@ -84,7 +84,7 @@ func (iv interval) empty() bool {
 		return false
 	}
 	c := cmpPoint(iv.lo, iv.hi)
-	return c > 0 || (c == 0 && !(iv.loIncl && iv.hiIncl))
+	return c > 0 || (c == 0 && (!iv.loIncl || !iv.hiIncl))
 }
 
 // norm gives "after" points exclusive bounds (no version sits on them) so
@@ -215,15 +215,7 @@ func (r Range) Intersect(o Range) Range {
 	case len(r.ivs) == 1 && len(o.ivs) == 1:
 		// The common case in a resolver: one interval each, no sorting
 		// or merging to do.
-		a, b := r.ivs[0], o.ivs[0]
-		iv := a
-		if cmpLower(b, a) > 0 {
-			iv.lo, iv.loIncl = b.lo, b.loIncl
-		}
-		if cmpUpper(b, a) < 0 {
-			iv.hi, iv.hiIncl, iv.hiInf = b.hi, b.hiIncl, b.hiInf
-		}
-		iv = iv.norm()
+		iv := overlap(r.ivs[0], o.ivs[0]).norm()
 		if iv.empty() {
 			return Range{}
 		}
@@ -233,13 +225,7 @@ func (r Range) Intersect(o Range) Range {
 	i, j := 0, 0
 	for i < len(r.ivs) && j < len(o.ivs) {
 		a, b := r.ivs[i], o.ivs[j]
-		iv := a
-		if cmpLower(b, a) > 0 {
-			iv.lo, iv.loIncl = b.lo, b.loIncl
-		}
-		if cmpUpper(b, a) < 0 {
-			iv.hi, iv.hiIncl, iv.hiInf = b.hi, b.hiIncl, b.hiInf
-		}
+		iv := overlap(a, b)
 		if !iv.empty() {
 			out = append(out, iv)
 		}
@@ -311,18 +297,25 @@ func (r Range) IsSubset(o Range) bool {
 	return true
 }
 
+// overlap is the part of a that b covers too: possibly empty, not
+// normalized.
+func overlap(a, b interval) interval {
+	iv := a
+	if cmpLower(b, a) > 0 {
+		iv.lo, iv.loIncl = b.lo, b.loIncl
+	}
+	if cmpUpper(b, a) < 0 {
+		iv.hi, iv.hiIncl, iv.hiInf = b.hi, b.hiIncl, b.hiInf
+	}
+	return iv
+}
+
 // IsDisjoint reports whether no version is in both r and o.
 func (r Range) IsDisjoint(o Range) bool {
 	i, j := 0, 0
 	for i < len(r.ivs) && j < len(o.ivs) {
 		a, b := r.ivs[i], o.ivs[j]
-		iv := a
-		if cmpLower(b, a) > 0 {
-			iv.lo, iv.loIncl = b.lo, b.loIncl
-		}
-		if cmpUpper(b, a) < 0 {
-			iv.hi, iv.hiIncl, iv.hiInf = b.hi, b.hiIncl, b.hiInf
-		}
+		iv := overlap(a, b)
 		if !iv.norm().empty() {
 			return false
 		}
@@ -354,8 +347,7 @@ func (r Range) LowerBound() (Version, bool) {
 }
 
 // WithoutLowerBound returns r with its lowest part extended down to the
-// smallest version; WithoutUpperBound returns r with its highest part
-// extended past every version. Both return r itself when empty.
+// smallest version, or r itself when r is empty.
 func (r Range) WithoutLowerBound() Range {
 	if r.IsEmpty() {
 		return r
@@ -365,7 +357,8 @@ func (r Range) WithoutLowerBound() Range {
 	return newRange(ivs...)
 }
 
-// WithoutUpperBound: see WithoutLowerBound.
+// WithoutUpperBound returns r with its highest part extended past every
+// version, or r itself when r is empty.
 func (r Range) WithoutUpperBound() Range {
 	if r.IsEmpty() {
 		return r
@@ -462,7 +455,7 @@ func (iv interval) String() string {
 		return "==" + iv.lo.v.String()
 	}
 	var parts []string
-	if !(iv.loIncl && cmpPoint(iv.lo, minPoint) == 0) {
+	if !iv.loIncl || cmpPoint(iv.lo, minPoint) != 0 {
 		switch {
 		case iv.lo.after:
 			parts = append(parts, ">"+iv.lo.v.String()+".*")

@@ -185,12 +185,20 @@ func (s Specifier) Contains(v Version) bool { return NewSpecifiers(s).Contains(v
 // raw is not a PEP 440 version.
 func (s Specifier) matches(raw string, parsed Version) bool {
 	if s.op == OpArbitraryEqual {
-		return strings.ToLower(raw) == strings.ToLower(s.text)
+		return arbitraryEqual(raw, s.text)
 	}
 	if parsed.IsZero() {
 		return false
 	}
 	return s.matchVersion(parsed)
+}
+
+// arbitraryEqual is "===": packaging compares str(version).lower() with
+// str(spec).lower(). Lower-casing both sides is that comparison;
+// strings.EqualFold is not (it equates "σ" with "ς", which lower() keeps
+// apart).
+func arbitraryEqual(a, b string) bool {
+	return strings.ToLower(a) == strings.ToLower(b) //nolint:staticcheck // SA6005: EqualFold differs from Python's lower(), see above
 }
 
 // matchVersion applies a non-=== clause to v directly, without building a
@@ -215,7 +223,7 @@ func (s Specifier) matchVersion(v Version) bool {
 		}
 		return v.Compare(s.bound) >= 0
 	case OpArbitraryEqual:
-		return strings.ToLower(v.String()) == strings.ToLower(s.text)
+		return arbitraryEqual(v.String(), s.text)
 	}
 	return false
 }

@@ -10,8 +10,6 @@ import (
 	"gotest.tools/v3/assert"
 )
 
-func ptr(b bool) *bool { return &b }
-
 // specs parses a specifier set with the given policy.
 func specs(t *testing.T, s string, pre *bool) Specifiers {
 	t.Helper()
@@ -90,7 +88,7 @@ func TestCasesSpecifierComparison(t *testing.T) {
 func TestCasesContainsPrereleasesTrue(t *testing.T) {
 	eachRow(t, "contains_prereleases_true", func(t *testing.T, row []json.RawMessage) {
 		v, spec, want := field[string](t, row[0]), field[string](t, row[1]), field[bool](t, row[2])
-		s := specs(t, spec, ptr(true))
+		s := specs(t, spec, new(true))
 		assert.Equal(t, s.Contains(MustParse(v)), want, "%s in %s", v, spec)
 		assert.Equal(t, s.ContainsString(v), want, "%s in %s", v, spec)
 		// The Range of the set must agree with the clause semantics.
@@ -101,7 +99,7 @@ func TestCasesContainsPrereleasesTrue(t *testing.T) {
 func TestCasesSpecifierContainsInvalidVersion(t *testing.T) {
 	eachRow(t, "specifier_contains_invalid_version", func(t *testing.T, row []json.RawMessage) {
 		spec, v, want := field[string](t, row[0]), field[string](t, row[1]), field[bool](t, row[2])
-		assert.Equal(t, specs(t, spec, ptr(true)).ContainsString(v), want, "%q in %s", v, spec)
+		assert.Equal(t, specs(t, spec, new(true)).ContainsString(v), want, "%q in %s", v, spec)
 	})
 }
 
@@ -142,7 +140,7 @@ func TestCasesArbitraryEquality(t *testing.T) {
 		asString, asVersion := 0, 0
 		eachRow(t, table, func(t *testing.T, row []json.RawMessage) {
 			spec, v, want := field[string](t, row[0]), field[string](t, row[1]), field[bool](t, row[2])
-			s := specs(t, spec, ptr(true))
+			s := specs(t, spec, new(true))
 			str, ver := s.ContainsString(v), s.Contains(MustParse(v))
 			assert.Assert(t, str == want || ver == want, "%s: %q in %s: want %v, string reading %v, Version reading %v", table, v, spec, want, str, ver)
 			if str != ver {
@@ -270,7 +268,7 @@ func TestCasesBoundaryClosureShortRelease(t *testing.T) {
 		spec, v, want := field[string](t, row[0]), MustParse(field[string](t, row[1])), field[bool](t, row[2])
 		s := specs(t, spec, nil)
 		assert.Equal(t, s.Contains(v), want)
-		assert.Equal(t, len(s.Filter([]Version{v}, ptr(true))) == 1, want)
+		assert.Equal(t, len(s.Filter([]Version{v}, new(true))) == 1, want)
 	})
 }
 
@@ -296,7 +294,7 @@ func TestCasesExclusionaryBridgesContains(t *testing.T) {
 func TestCasesPostReleaseBoundaryIntersection(t *testing.T) {
 	eachRow(t, "specifierset_contains_post_release_boundary_intersection", func(t *testing.T, row []json.RawMessage) {
 		spec, v, want := field[string](t, row[0]), MustParse(field[string](t, row[1])), field[bool](t, row[2])
-		s := specs(t, spec, ptr(true))
+		s := specs(t, spec, new(true))
 		assert.Equal(t, s.Contains(v), want, "%s in %s", v, spec)
 		all := true
 		for _, sp := range s.All() {
@@ -393,14 +391,14 @@ func TestCasesSatisfiable(t *testing.T) {
 	}{
 		{"specifierset_unsatisfiable", nil, true},
 		{"specifierset_satisfiable", nil, false},
-		{"specifierset_unsatisfiable_prereleases_false", ptr(false), true},
-		{"specifierset_satisfiable_prereleases_false", ptr(false), false},
+		{"specifierset_unsatisfiable_prereleases_false", new(false), true},
+		{"specifierset_satisfiable_prereleases_false", new(false), false},
 	} {
 		eachRow(t, tc.table, func(t *testing.T, row []json.RawMessage) {
 			spec := field[string](t, row[0])
 			s := specs(t, spec, tc.pre)
 			assert.Equal(t, s.IsUnsatisfiable(), tc.unsat, "%s: %q", tc.table, spec)
-			filterPre := ptr(true)
+			filterPre := new(true)
 			if tc.pre != nil {
 				filterPre = nil
 			}

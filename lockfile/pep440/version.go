@@ -188,15 +188,9 @@ func (p *parser) parse() (Version, string) {
 		p.pos++
 		d, _ = p.digits()
 	}
-	if bad := p.preRelease(&v); bad != "" {
-		return Version{}, bad
-	}
-	if bad := p.postRelease(&v); bad != "" {
-		return Version{}, bad
-	}
-	if bad := p.devRelease(&v); bad != "" {
-		return Version{}, bad
-	}
+	p.preRelease(&v)
+	p.postRelease(&v)
+	p.devRelease(&v)
 	var local string
 	if p.peek() == '+' {
 		p.pos++
@@ -215,10 +209,13 @@ func (p *parser) parse() (Version, string) {
 	return v, ""
 }
 
-func (p *parser) preRelease(v *Version) string {
+// preRelease, postRelease and devRelease parse an optional part; they cannot
+// fail: what does not match is left for the next part, or reported as
+// unexpected by parse.
+func (p *parser) preRelease(v *Version) {
 	start := p.pos
 	p.sep()
-	kind := uint8(0)
+	var kind uint8
 	switch {
 	case p.word("alpha"), p.word("a"):
 		kind = 1
@@ -228,7 +225,7 @@ func (p *parser) preRelease(v *Version) string {
 		kind = 3
 	default:
 		p.pos = start
-		return ""
+		return
 	}
 	v.preKind = kind
 	// Like the regular expression, a separator with no number after it stays
@@ -237,45 +234,42 @@ func (p *parser) preRelease(v *Version) string {
 	if d, ok := p.digits(); ok {
 		v.pre = numFromDigits(d)
 	}
-	return ""
 }
 
-func (p *parser) postRelease(v *Version) string {
+func (p *parser) postRelease(v *Version) {
 	start := p.pos
 	if p.peek() == '-' {
 		p.pos++
 		if d, ok := p.digits(); ok {
 			v.post, v.flags = numFromDigits(d), v.flags|flagPost
-			return ""
+			return
 		}
 		p.pos = start
 	}
 	p.sep()
-	if !(p.word("post") || p.word("rev") || p.word("r")) {
+	if !p.word("post") && !p.word("rev") && !p.word("r") {
 		p.pos = start
-		return ""
+		return
 	}
 	v.flags |= flagPost
 	p.sep()
 	if d, ok := p.digits(); ok {
 		v.post = numFromDigits(d)
 	}
-	return ""
 }
 
-func (p *parser) devRelease(v *Version) string {
+func (p *parser) devRelease(v *Version) {
 	start := p.pos
 	p.sep()
 	if !p.word("dev") {
 		p.pos = start
-		return ""
+		return
 	}
 	v.flags |= flagDev
 	p.sep()
 	if d, ok := p.digits(); ok {
 		v.dev = numFromDigits(d)
 	}
-	return ""
 }
 
 // localLabel parses [a-z0-9]+([-_.][a-z0-9]+)* and returns it normalized:

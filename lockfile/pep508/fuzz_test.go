@@ -1,6 +1,7 @@
 package pep508
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		r, err := Parse(s)
 		if err != nil {
-			if _, ok := err.(*SyntaxError); !ok {
+			if _, ok := errors.AsType[*SyntaxError](err); !ok {
 				t.Fatalf("Parse(%q): error of type %T: %v", s, err, err)
 			}
 			_ = err.Error()

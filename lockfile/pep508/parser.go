@@ -225,7 +225,7 @@ func buildSpecifiers(p *scanner, start int, clauses []string) (pep440.Specifiers
 		return specs, nil
 	}
 	bad := joined
-	for _, c := range strings.Split(joined, ",") {
+	for c := range strings.SplitSeq(joined, ",") {
 		if _, cerr := pep440.ParseSpecifiers(c); cerr != nil {
 			bad = c
 			break

@@ -55,8 +55,7 @@ func parsePyProject(path string, data []byte) (*Project, error) {
 	}
 	var raw map[string]any
 	if err := toml.Unmarshal(data, &raw); err != nil {
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
+		if de, ok := errors.AsType[*toml.DecodeError](err); ok {
 			row, col := de.Position()
 			return nil, fmt.Errorf("%s:%d:%d: %w", path, row, col, err)
 		}
@@ -182,16 +181,17 @@ func noProjectError(path string, raw map[string]any) error {
 	if len(found) > 0 {
 		what = strings.Join(found, ", ")
 	}
-	msg := fmt.Sprintf("%s: no [project] table (PEP 621) and no [dependency-groups], so there is nothing to lock; found %s", path, what)
+	var msg strings.Builder
+	fmt.Fprintf(&msg, "%s: no [project] table (PEP 621) and no [dependency-groups], so there is nothing to lock; found %s", path, what)
 	if tools, ok := raw["tool"].(map[string]any); ok && tools["poetry"] != nil {
-		msg += "; this is a Poetry project: its dependencies in [tool.poetry.dependencies] are not read, declare them in [project] dependencies (Poetry 2 reads them there too)"
+		msg.WriteString("; this is a Poetry project: its dependencies in [tool.poetry.dependencies] are not read, declare them in [project] dependencies (Poetry 2 reads them there too)")
 	}
 	for _, k := range sortedKeys(raw) {
 		if k != "project" && editDistance(strings.ToLower(k), "project") <= 2 {
-			msg += fmt.Sprintf("; did you mean [project] instead of [%s]?", k)
+			fmt.Fprintf(&msg, "; did you mean [project] instead of [%s]?", k)
 		}
 	}
-	return errors.New(msg)
+	return errors.New(msg.String())
 }
 
 // editDistance is the Levenshtein distance of two short strings.

@@ -105,8 +105,8 @@ func logicalLines(s string) []logicalLine {
 			start = i + 1
 		}
 		line := stripComment(raw)
-		if strings.HasSuffix(line, `\`) {
-			cur.WriteString(strings.TrimSuffix(line, `\`))
+		if before, ok := strings.CutSuffix(line, `\`); ok {
+			cur.WriteString(before)
 			continue
 		}
 		cur.WriteString(line)
@@ -281,7 +281,7 @@ func bareURL(text string) (string, bool) {
 
 // eggName reads the legacy "#egg=name" fragment.
 func eggName(fragment string) string {
-	for _, kv := range strings.Split(fragment, "&") {
+	for kv := range strings.SplitSeq(fragment, "&") {
 		if name, ok := strings.CutPrefix(kv, "egg="); ok && pep508.ValidateName(name) == nil {
 			return name
 		}

@@ -60,8 +60,7 @@ func ExampleExplain() {
 		"b":    {"1.0": {}, "2.0": {}},
 	}
 	_, err := pubgrub.Solve(context.Background(), g, "root", pep440.MustParse("1.0"))
-	var nse *pubgrub.NoSolutionError
-	if errors.As(err, &nse) {
+	if nse, ok := errors.AsType[*pubgrub.NoSolutionError](err); ok {
 		fmt.Println(pubgrub.Explain(nse.Incompatibility, pubgrub.Format{Root: "root"}))
 	}
 	// Output:

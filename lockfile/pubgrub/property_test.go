@@ -50,8 +50,7 @@ func TestSolveRandomGraphs(t *testing.T) {
 	for range 400 {
 		u := randomUniverse(r, 3+r.IntN(8))
 		got, err := Solve(context.Background(), &memProvider{u: u}, "root", pep440.MustParse("1.0.0"))
-		var nse *NoSolutionError
-		if errors.As(err, &nse) {
+		if nse, ok := errors.AsType[*NoSolutionError](err); ok {
 			failed++
 			text := Explain(nse.Incompatibility, Format{Root: "root"})
 			assert.Assert(t, len(text) > 0 && text[len(text)-len("version solving failed."):] == "version solving failed.", text)

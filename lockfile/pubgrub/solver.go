@@ -121,15 +121,14 @@ func (s *solver) run(ctx context.Context) ([]Solution, error) {
 		}
 		sol, forks, err := t.s.solve(ctx, t.next)
 		if err != nil {
-			var nse *NoSolutionError
-			if errors.As(err, &nse) {
+			if nse, ok := errors.AsType[*NoSolutionError](err); ok {
 				nse.Env = t.s.env
 			}
 			return nil, err
 		}
 		if forks != nil {
-			for i := len(forks) - 1; i >= 0; i-- {
-				stack = append(stack, forks[i])
+			for _, fork := range slices.Backward(forks) {
+				stack = append(stack, fork)
 			}
 			continue
 		}

@@ -26,10 +26,6 @@ func anyTerm(pkg string) Term { return Term{Package: pkg, Range: pep440.EmptyRan
 // isAny reports whether every state of the package satisfies t.
 func (t Term) isAny() bool { return !t.Positive && t.Range.IsEmpty() }
 
-// isEmpty reports whether no state satisfies t (a negative term always
-// admits the package being absent).
-func (t Term) isEmpty() bool { return t.Positive && t.Range.IsEmpty() }
-
 func (t Term) intersect(o Term) Term {
 	switch {
 	case t.Positive && o.Positive:

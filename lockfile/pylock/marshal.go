@@ -107,28 +107,28 @@ func compareDependencies(a, b Dependency) int {
 func (e *emitter) top(l *Lock) {
 	e.line("", "lock-version", quote(e, l.LockVersion))
 	if len(l.Environments) > 0 {
-		e.line("", "environments", e.strings("", l.Environments))
+		e.line("", "environments", e.strings(l.Environments))
 	}
 	if l.RequiresPython != "" {
 		e.line("", "requires-python", quote(e, l.RequiresPython))
 	}
-	e.line("", "extras", e.strings("", l.Extras))
-	e.line("", "dependency-groups", e.strings("", l.DependencyGroups))
-	e.line("", "default-groups", e.strings("", l.DefaultGroups))
+	e.line("", "extras", e.strings(l.Extras))
+	e.line("", "dependency-groups", e.strings(l.DependencyGroups))
+	e.line("", "default-groups", e.strings(l.DefaultGroups))
 	e.line("", "created-by", quote(e, l.CreatedBy))
 	if len(l.Packages) == 0 {
 		e.line("", "packages", "[]")
 	}
 }
 
-// strings writes a string array: inline when short, else one element per
-// line, indented one level below indent.
-func (e *emitter) strings(indent string, items []string) string {
+// strings writes a top-level string array: inline when short, else one
+// element per line, indented one level.
+func (e *emitter) strings(items []string) string {
 	parts := make([]string, len(items))
 	for i, s := range items {
 		parts[i] = quote(e, s)
 	}
-	return e.array(indent, parts)
+	return e.array("", parts)
 }
 
 func (e *emitter) array(indent string, parts []string) string {

@@ -13,8 +13,6 @@ import (
 	"gotest.tools/v3/golden"
 )
 
-func i64(n int64) *int64 { return &n }
-
 func sha(c byte) map[string]string {
 	return map[string]string{"sha256": strings.Repeat(string(c), 64)}
 }
@@ -34,14 +32,14 @@ func fullLock() *Lock {
 			{Name: "alpha", Version: "1.0", Marker: `"dev" in dependency_groups`, RequiresPython: ">=3.8",
 				Dependencies: []Dependency{{Name: "beta", Version: "2.0"}, {Name: "gamma", Other: map[string]any{"url": "https://x/y"}}},
 				Index:        "https://pypi.org/simple",
-				Sdist:        &File{Name: "alpha-1.0.tar.gz", UploadTime: up, URL: "https://files/alpha-1.0.tar.gz", Size: i64(10), Hashes: sha('a')},
+				Sdist:        &File{Name: "alpha-1.0.tar.gz", UploadTime: up, URL: "https://files/alpha-1.0.tar.gz", Size: new(int64(10)), Hashes: sha('a')},
 				Wheels: []File{
-					{Name: "alpha-1.0-py3-none-any.whl", UploadTime: up, URL: "https://files/alpha-1.0-py3-none-any.whl", Size: i64(0), Hashes: map[string]string{"md5": strings.Repeat("0", 32), "sha256": strings.Repeat("b", 64)}},
+					{Name: "alpha-1.0-py3-none-any.whl", UploadTime: up, URL: "https://files/alpha-1.0-py3-none-any.whl", Size: new(int64(0)), Hashes: map[string]string{"md5": strings.Repeat("0", 32), "sha256": strings.Repeat("b", 64)}},
 				},
 				AttestationIdentities: []map[string]any{{"kind": "GitHub", "repository": "o/alpha"}},
 				Tool:                  map[string]any{"pydeploy": map[string]any{"note": "x"}, "n": int64(3)},
 			},
-			{Name: "beta", Version: "2.0", Archive: &Archive{URL: "https://x/beta.zip", Size: i64(5), UploadTime: up, Hashes: sha('c'), Subdirectory: "sub"}},
+			{Name: "beta", Version: "2.0", Archive: &Archive{URL: "https://x/beta.zip", Size: new(int64(5)), UploadTime: up, Hashes: sha('c'), Subdirectory: "sub"}},
 			{Name: "delta", VCS: &VCS{Type: "git", URL: "https://github.com/o/delta", RequestedRevision: "main", CommitID: "deadbeef", Subdirectory: "pkg"}},
 			{Name: "epsilon", Directory: &Directory{Path: "./src/eps", Editable: true, Subdirectory: "x"}},
 			{Name: "gamma", Archive: &Archive{Path: "vendor/gamma.tar.gz", Hashes: sha('d')}},
@@ -230,6 +228,6 @@ func TestDiffIsReadable(t *testing.T) {
 	// round trips equal; make sure a real difference still shows.
 	a := fullLock()
 	b := fullLock()
-	b.Packages[1].Archive.Size = i64(6)
+	b.Packages[1].Archive.Size = new(int64(6))
 	assert.Assert(t, cmp.Diff(a, b) != "")
 }

@@ -122,13 +122,11 @@ func checkPython(path, spec string, v pep440.Version) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if !s.ContainsWith(v, ptr(true), false) {
+	if !s.ContainsWith(v, new(true), false) {
 		return fmt.Errorf("%s: %w: python %s is not in %q", path, ErrRequiresPython, v, spec)
 	}
 	return nil
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // pick chooses the source of one package entry.
 func pick(pkg *Package, m *wheel.Matcher) (Selection, error) {

@@ -93,11 +93,16 @@ func key(e *emitter, k string) string {
 		return `""`
 	}
 	for _, r := range k {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+		if !isBareKeyRune(r) {
 			return quote(e, k)
 		}
 	}
 	return k
+}
+
+// isBareKeyRune reports whether r may stand in a bare TOML key.
+func isBareKeyRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-'
 }
 
 // datetime writes an offset date-time in UTC, RFC 3339 with the fractional

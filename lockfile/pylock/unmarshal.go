@@ -33,8 +33,7 @@ func Decode(data []byte) (*Lock, []string, error) {
 	}
 	var doc map[string]any
 	if err := toml.Unmarshal(data, &doc); err != nil {
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
+		if de, ok := errors.AsType[*toml.DecodeError](err); ok {
 			row, col := de.Position()
 			return nil, nil, fmt.Errorf("invalid pylock.toml: line %d, column %d: %w", row, col, err)
 		}
@@ -87,11 +86,11 @@ func (r *reader) lock(doc map[string]any) *Lock {
 	r.unknown(doc, lockKeys, "")
 	l := &Lock{
 		LockVersion:      r.str(doc, "lock-version", ""),
-		Environments:     r.strs(doc, "environments", ""),
+		Environments:     r.strs(doc, "environments"),
 		RequiresPython:   r.str(doc, "requires-python", ""),
-		Extras:           r.strs(doc, "extras", ""),
-		DependencyGroups: r.strs(doc, "dependency-groups", ""),
-		DefaultGroups:    r.strs(doc, "default-groups", ""),
+		Extras:           r.strs(doc, "extras"),
+		DependencyGroups: r.strs(doc, "dependency-groups"),
+		DefaultGroups:    r.strs(doc, "default-groups"),
 		CreatedBy:        r.str(doc, "created-by", ""),
 		Tool:             r.table(doc, "tool", ""),
 	}
@@ -295,21 +294,22 @@ func (r *reader) time(m map[string]any, k, path string) time.Time {
 	return time.Time{}
 }
 
-func (r *reader) strs(m map[string]any, k, path string) []string {
+// strs reads a top-level array of strings.
+func (r *reader) strs(m map[string]any, k string) []string {
 	v, ok := m[k]
 	if !ok {
 		return nil
 	}
 	arr, ok := v.([]any)
 	if !ok {
-		r.p.add(join(path, k), "unexpected type %s (expected Sequence)", typeName(v))
+		r.p.add(k, "unexpected type %s (expected Sequence)", typeName(v))
 		return nil
 	}
 	var out []string
 	for i, el := range arr {
 		s, ok := el.(string)
 		if !ok {
-			r.p.add(index(join(path, k), i), "unexpected type %s (expected str)", typeName(el))
+			r.p.add(index(k, i), "unexpected type %s (expected str)", typeName(el))
 			continue
 		}
 		out = append(out, s)

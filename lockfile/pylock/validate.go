@@ -94,11 +94,8 @@ func checkSpecifiers(p *problems, path, s string) {
 // firstLine keeps error messages on one line (pep508 errors carry a caret
 // line for terminals).
 func firstLine(err error) string {
-	s := err.Error()
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
 }
 
 func (pkg *Package) validate(p *problems, path string) {

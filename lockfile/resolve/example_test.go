@@ -83,8 +83,7 @@ func ExampleNoSolutionError() {
 		Target:       target,
 		Requirements: parse("fastapi==0.95.0", "pydantic>=2"),
 	}, resolve.Options{Source: ix})
-	var nse *resolve.NoSolutionError
-	if errors.As(err, &nse) {
+	if nse, ok := errors.AsType[*resolve.NoSolutionError](err); ok {
 		fmt.Println(nse.Explanation)
 	}
 	// Output:

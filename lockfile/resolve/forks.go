@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"context"
 	"slices"
 
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
@@ -141,7 +140,7 @@ func orderForks(forks []*forkPart) []*forkPart {
 // as the fork's decisions tell) the release is used as is; otherwise e
 // splits into where it fits, which gets deps, and the rest, where this
 // version is unavailable and an older or newer one must be found.
-func (pr *provider) coverageForks(ctx context.Context, e *forkEnv, state pubgrub.State, base string, rel *release, ok coverage, reason string, reqs []pep508.Requirement, extra string, self []pubgrub.Dependency, deps pubgrub.Dependencies) pubgrub.Dependencies {
+func (pr *provider) coverageForks(e *forkEnv, state pubgrub.State, base string, ok coverage, reason string, reqs []pep508.Requirement, extra string, self []pubgrub.Dependency, deps pubgrub.Dependencies) pubgrub.Dependencies {
 	var in, out *forkEnv
 	if pr.sp.symbolic {
 		in, out = pr.sp.splitPython(e, ok.py)

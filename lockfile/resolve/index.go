@@ -358,8 +358,7 @@ func (pr *provider) loadProject(ctx context.Context, name string) (*project, err
 			pr.mu.Unlock()
 		}()
 		page, err := pr.src.Project(ctx, name)
-		var nf *simpleapi.NotFoundError
-		if errors.As(err, &nf) {
+		if _, ok := errors.AsType[*simpleapi.NotFoundError](err); ok {
 			return &project{name: name, byKey: map[string]*release{}}, nil
 		}
 		if err != nil {

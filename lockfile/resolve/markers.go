@@ -102,10 +102,6 @@ func (s strSet) subsetOf(o strSet) bool {
 	return !slices.ContainsFunc(o.vals, func(v string) bool { return !slices.Contains(s.vals, v) })
 }
 
-func (s strSet) equal(o strSet) bool {
-	return s.set == o.set && s.neg == o.neg && slices.Equal(s.vals, o.vals)
-}
-
 func filter(vs []string, keep func(string) bool) []string {
 	var out []string
 	for _, v := range vs {

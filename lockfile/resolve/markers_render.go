@@ -182,7 +182,7 @@ func quote(s string) string {
 // release (python_full_version < "3.13" is python_version < "3.13").
 func pythonClauses(iv pep440.Range) []string {
 	var out []string
-	for _, clause := range strings.Split(iv.SpecifierString(), ", ") {
+	for clause := range strings.SplitSeq(iv.SpecifierString(), ", ") {
 		op, ver := splitClause(clause)
 		if base, ok := strings.CutSuffix(ver, ".*"); ok && twoComponents(base) {
 			out = append(out, "python_version "+op+" "+quote(base))

@@ -113,8 +113,8 @@ func (pr *provider) VersionsIn(ctx context.Context, _ any, pkg string) ([]pep440
 	prefs := slices.Clone(pr.forkPrefs[base])
 	pr.mu.Unlock()
 	slices.SortFunc(prefs, func(a, b pep440.Version) int { return b.Compare(a) })
-	for i := len(prefs) - 1; i >= 0; i-- {
-		out = moveFirst(out, prefs[i])
+	for _, pref := range slices.Backward(prefs) {
+		out = moveFirst(out, pref)
 	}
 	if pref, ok := pr.req.Preferences[base]; ok && !pr.req.Upgrade && !pr.upgrade[base] {
 		out = moveFirst(out, pref)
@@ -190,7 +190,7 @@ func (pr *provider) DependenciesIn(ctx context.Context, envAny any, state pubgru
 	}
 	// The files decide first, so a release no target can install never
 	// costs a metadata request.
-	ok, reason := pr.usable(e, base, rel, "")
+	ok, reason := pr.usable(e, rel, "")
 	if ok.empty {
 		return pubgrub.Dependencies{Unavailable: reason}, nil
 	}
@@ -223,14 +223,14 @@ func (pr *provider) DependenciesIn(ctx context.Context, envAny any, state pubgru
 	}
 	pr.recordEdges(pkg, v, reqs, extra)
 	if rd.requiresPython != "" {
-		ok, reason = pr.usable(e, base, rel, rd.requiresPython)
+		ok, reason = pr.usable(e, rel, rd.requiresPython)
 	}
 	if ok.empty {
 		return pubgrub.Dependencies{Unavailable: reason}, nil
 	}
 	deps := pr.forkDeps(e, reqs, extra, self)
 	if !ok.all {
-		deps = pr.coverageForks(ctx, e, state, base, rel, ok, reason, reqs, extra, self, deps)
+		deps = pr.coverageForks(e, state, base, ok, reason, reqs, extra, self, deps)
 	} else if pr.sp.symbolic && len(pr.req.RequiredEnvironments) > 0 {
 		deps = pr.requiredForks(e, state, base, rel, reqs, extra, self, deps)
 	}
@@ -304,7 +304,7 @@ func (pr *provider) yanked(name string, rel *release) string {
 // (wheel, or sdist when allowed) and its Requires-Python and the
 // metadata's admit the Python version. reason explains the first place
 // it cannot.
-func (pr *provider) usable(e *forkEnv, name string, rel *release, metaRP string) (coverage, string) {
+func (pr *provider) usable(e *forkEnv, rel *release, metaRP string) (coverage, string) {
 	if pr.sp.symbolic {
 		ch := rel.choose(0)
 		if ch.unavailable != "" {
@@ -397,7 +397,7 @@ func (pr *provider) pythonUnavailable(rp string, python pep440.Version) string {
 		pr.warn(fmt.Sprintf("ignoring invalid Requires-Python %q: %v", rp, err))
 		return ""
 	}
-	if !spec.ContainsWith(python, ptr(true), false) {
+	if !spec.ContainsWith(python, new(true), false) {
 		return "requires Python" + spec.String()
 	}
 	if !pr.pythonFloor.IsZero() && !admitsLowerBounds(spec, pr.pythonFloor) {
@@ -412,7 +412,7 @@ func admitsLowerBounds(s pep440.Specifiers, v pep440.Version) bool {
 	for _, c := range s.All() {
 		switch c.Operator() {
 		case pep440.OpGreaterEqual, pep440.OpGreater:
-			if !pep440.NewSpecifiers(c).ContainsWith(v, ptr(true), false) {
+			if !pep440.NewSpecifiers(c).ContainsWith(v, new(true), false) {
 				return false
 			}
 		case pep440.OpCompatible, pep440.OpEqual:
@@ -423,8 +423,6 @@ func admitsLowerBounds(s pep440.Specifiers, v pep440.Version) bool {
 	}
 	return true
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // releaseMetadata fetches and parses the metadata of a release once.
 func (pr *provider) releaseMetadata(ctx context.Context, name string, rel *release) (*releaseDeps, error) {

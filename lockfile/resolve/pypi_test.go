@@ -128,7 +128,7 @@ func BenchmarkResolvePyPIWarm(b *testing.B) {
 			dir := b.TempDir()
 			client, req := pypiFixture(b, name, dir)
 			ctx := context.Background()
-			if _, err := resolveOnce(ctx, req, client); err != nil {
+			if err := resolveOnce(ctx, req, client); err != nil {
 				b.Fatal(err)
 			}
 			opts := simpleapi.Options{Indexes: client.Indexes(), NoNetrc: true, CacheDir: dir}
@@ -139,7 +139,7 @@ func BenchmarkResolvePyPIWarm(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := resolveOnce(ctx, req, c); err != nil {
+				if err := resolveOnce(ctx, req, c); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -188,7 +188,7 @@ func benchWarm(b *testing.B, shape func(testing.TB, Request) Request) {
 			client, req := pypiFixture(b, name, dir)
 			req = shape(b, req)
 			ctx := context.Background()
-			if _, err := resolveOnce(ctx, req, client); err != nil {
+			if err := resolveOnce(ctx, req, client); err != nil {
 				b.Fatal(err)
 			}
 			opts := simpleapi.Options{Indexes: client.Indexes(), NoNetrc: true, CacheDir: dir}
@@ -199,7 +199,7 @@ func benchWarm(b *testing.B, shape func(testing.TB, Request) Request) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := resolveOnce(ctx, req, c); err != nil {
+				if err := resolveOnce(ctx, req, c); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -218,7 +218,7 @@ func BenchmarkResolvePyPICold(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			client, req := pypiFixture(b, name, "")
 			ctx := context.Background()
-			if _, err := resolveOnce(ctx, req, client); err != nil { // the index generates its files on first use
+			if err := resolveOnce(ctx, req, client); err != nil { // the index generates its files on first use
 				b.Fatal(err)
 			}
 			root := b.TempDir()
@@ -232,7 +232,7 @@ func BenchmarkResolvePyPICold(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := resolveOnce(ctx, req, c); err != nil {
+				if err := resolveOnce(ctx, req, c); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -261,12 +261,12 @@ func (m cpuMeter) report(b *testing.B) {
 	}
 }
 
-// resolveOnce resolves req; a *NoSolutionError counts as a result.
-func resolveOnce(ctx context.Context, req Request, c *simpleapi.Client) (*Resolution, error) {
-	res, err := Resolve(ctx, req, Options{Source: c})
-	var nse *NoSolutionError
-	if errors.As(err, &nse) {
-		return nil, nil
+// resolveOnce resolves req for a benchmark; a *NoSolutionError counts as a
+// result.
+func resolveOnce(ctx context.Context, req Request, c *simpleapi.Client) error {
+	_, err := Resolve(ctx, req, Options{Source: c})
+	if _, ok := errors.AsType[*NoSolutionError](err); ok {
+		return nil
 	}
-	return res, err
+	return err
 }

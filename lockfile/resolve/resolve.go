@@ -29,8 +29,7 @@ func Resolve(ctx context.Context, req Request, opts Options) (*Resolution, error
 	for {
 		pr := newProvider(&req, opts, sp, targets, strict)
 		res, err := pr.solve(ctx)
-		var retry *coverageRetry
-		if errors.As(err, &retry) {
+		if retry, ok := errors.AsType[*coverageRetry](err); ok {
 			// A package turned out needed on a target it has no file
 			// for: solve again, checking it on every target of a fork.
 			grew := false
@@ -145,8 +144,7 @@ func (pr *provider) solve(ctx context.Context) (*Resolution, error) {
 	if err != nil && ctx.Err() != nil && len(waiting) > 0 {
 		return nil, fmt.Errorf("resolve: stopped while waiting for the index to list %s: %w", strings.Join(quoteAll(waiting), ", "), err)
 	}
-	var nse *pubgrub.NoSolutionError
-	if errors.As(err, &nse) {
+	if nse, ok := errors.AsType[*pubgrub.NoSolutionError](err); ok {
 		return nil, pr.noSolution(nse)
 	}
 	if err != nil {

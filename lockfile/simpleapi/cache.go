@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pydeploy/pydeploy/internal/atomicfile"
 )
 
 // cacheEntry is the header of a cached response. The file holds the
@@ -151,21 +153,18 @@ func (c *diskCache) put(e *cacheEntry) error {
 	if err := c.mkdir(); err != nil {
 		return err
 	}
-	p := c.path(e.URL, e.Accept)
-	tmp, err := os.CreateTemp(c.dir, ".tmp-*")
+	f, err := atomicfile.Create(c.path(e.URL, e.Accept), 0o644)
 	if err != nil {
 		return fmt.Errorf("simpleapi: cache: %w", err)
 	}
+	defer f.Abort()
+	f.NoSync = true // get and getParsed check every entry; a crash may only lose some
 	data := make([]byte, 0, len(head)+1+len(e.body)+len(e.parsed))
 	data = append(append(append(append(data, head...), '\n'), e.body...), e.parsed...)
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("simpleapi: cache: writing %s: %v %v", tmp.Name(), werr, cerr)
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("simpleapi: cache: writing %s: %w", f.Name(), err)
 	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
-		os.Remove(tmp.Name())
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("simpleapi: cache: %w", err)
 	}
 	return nil
@@ -194,7 +193,7 @@ type cachePolicy struct {
 
 func parseCacheControl(h string) cachePolicy {
 	p := cachePolicy{maxAge: -1}
-	for _, d := range strings.Split(h, ",") {
+	for d := range strings.SplitSeq(h, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(d), "=")
 		switch strings.ToLower(strings.TrimSpace(k)) {
 		case "no-store":

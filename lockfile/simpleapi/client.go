@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 // Strategy says how several indexes combine.
@@ -244,7 +246,7 @@ func (c *Client) Indexes() []Index {
 // index consulted is returned rather than skipped, so an outage never
 // silently shifts a project to a lower-priority index.
 func (c *Client) Project(ctx context.Context, name string) (*Project, error) {
-	n := normalize(name)
+	n := pep508.CanonicalName(name)
 	if n == "" {
 		return nil, errors.New("simpleapi: empty project name")
 	}
@@ -283,11 +285,9 @@ func (c *Client) Prefetch(ctx context.Context, names ...string) error {
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, n := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_, errs[i] = c.Project(ctx, n)
-		}()
+		})
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -318,8 +318,7 @@ func (c *Client) fetchProject(ctx context.Context, n string) (*Project, error) {
 	seen := map[string]bool{}
 	for _, ix := range candidates {
 		p, err := c.fetchPage(ctx, ix, n)
-		var nf *NotFoundError
-		if errors.As(err, &nf) {
+		if nf, ok := errors.AsType[*NotFoundError](err); ok {
 			notFound = append(notFound, nf.URLs...)
 			continue
 		}
@@ -345,7 +344,7 @@ func (c *Client) fetchProject(ctx context.Context, n string) (*Project, error) {
 
 func (c *Client) pin(n string) (string, bool) {
 	for p, ix := range c.opts.Pins {
-		if normalize(p) == n {
+		if pep508.CanonicalName(p) == n {
 			return ix, true
 		}
 	}
@@ -378,12 +377,12 @@ func (c *Client) fetchPage(ctx context.Context, ix index, n string) (*Project, e
 	u := ix.base.JoinPath(n)
 	u.Path += "/"
 	key := u.String()
-	p, err := c.cachedPage(key, n)
-	if p == nil {
-		p, err = c.downloadPage(ctx, u, n)
-	}
-	if err != nil {
-		return nil, err
+	p, ok := c.cachedPage(key, n)
+	if !ok {
+		var err error
+		if p, err = c.downloadPage(ctx, u, n); err != nil {
+			return nil, err
+		}
 	}
 	if p.Name == "" {
 		p.Name = n
@@ -398,23 +397,21 @@ func (c *Client) fetchPage(ctx context.Context, ix index, n string) (*Project, e
 	return p, nil
 }
 
-// cachedPage returns the page from the parsed form of a fresh cache entry,
-// or nil when there is none to use.
-func (c *Client) cachedPage(key, n string) (*Project, error) {
+// cachedPage returns the page from the parsed form of a fresh cache entry;
+// ok is false when there is none to use. An unusable entry is a miss, not
+// an error: the page is downloaded again.
+func (c *Client) cachedPage(key, n string) (p *Project, ok bool) {
 	e, ok := c.cache.getParsed(key, acceptPage)
 	if !ok || !e.fresh(c.now()) {
-		return nil, nil
+		return nil, false
 	}
 	kind, err := pageKind(e.ContentType)
 	if err != nil {
-		return nil, nil
+		return nil, false
 	}
 	// The base URL as downloadPage would see it for this entry.
-	p, err := decodeParsed(newParseKey(e.BodySHA256, kind, cachedResponse(e).finalURL, n), e.parsed)
-	if err != nil {
-		return nil, nil
-	}
-	return p, nil
+	p, err = decodeParsed(newParseKey(e.BodySHA256, kind, cachedResponse(e).finalURL, n), e.parsed)
+	return p, err == nil
 }
 
 func newParseKey(bodySHA256, kind string, base *url.URL, n string) parseKey {

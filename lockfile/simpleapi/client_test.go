@@ -19,6 +19,7 @@ import (
 	"gotest.tools/v3/poll"
 
 	"github.com/pydeploy/pydeploy/internal/testindex"
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 func noBackoff(int) time.Duration { return 0 }
@@ -47,7 +48,7 @@ func wantFiles(t *testing.T, s *testindex.Server, ix *testindex.Index, name, ind
 		files, err := v.Files(p.Name)
 		assert.NilError(t, err)
 		for _, f := range files {
-			wf := File{Project: testindex.Normalize(name), Filename: f.Filename, URL: s.URL + f.URLPath(),
+			wf := File{Project: pep508.CanonicalName(name), Filename: f.Filename, URL: s.URL + f.URLPath(),
 				Hashes: map[string]string{"sha256": f.SHA256}, RequiresPython: v.RequiresPython,
 				Yanked: v.Yanked, YankedReason: v.YankedReason, Size: int64(len(f.Body)), Index: index}
 			if !v.UploadTime.IsZero() && !html {

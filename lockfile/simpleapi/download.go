@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/pydeploy/pydeploy/internal/atomicfile"
 )
 
 // ErrNoHash is wrapped by DownloadFile's error for a file that has no
@@ -187,7 +189,7 @@ func (c *Client) downloadFile(ctx context.Context, t *downloadTarget) (*LocalFil
 	}
 	var last error
 	attempts := c.opts.Retries + 1
-	for attempt := 0; attempt < attempts; attempt++ {
+	for attempt := range attempts {
 		if attempt > 0 {
 			if err := sleepCtx(ctx, c.backoff(attempt-1)); err != nil {
 				return nil, fmt.Errorf("simpleapi: GET %s: %w", t.u, err)
@@ -206,8 +208,7 @@ func (c *Client) downloadFile(ctx context.Context, t *downloadTarget) (*LocalFil
 		}
 		c.log.LogAttrs(ctx, slog.LevelDebug, "simpleapi: retrying", slog.String("url", t.u.String()), slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
 	}
-	var se *StatusError
-	if errors.As(last, &se) {
+	if se, ok := errors.AsType[*StatusError](last); ok {
 		se.Attempts = attempts
 		return nil, fmt.Errorf("simpleapi: downloading %s: %w", t.name, se)
 	}
@@ -284,20 +285,18 @@ var errStore = errors.New("cache")
 // store copies r into a temporary file next to t.path, checks size and
 // hashes, and renames it into place; nothing unverified is ever at t.path.
 func (c *Client) store(t *downloadTarget, r io.Reader) (*LocalFile, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(t.path), ".tmp-*")
+	f, err := atomicfile.Create(t.path, 0o444)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errStore, err)
 	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
+	defer f.Abort()
+	f.NoSync = true // verifyLocal checks size and hashes before any reuse
 	hs := newHashers(t.want)
 	limit := int64(1<<63 - 1)
 	if t.size >= 0 {
 		limit = t.size + 1 // one byte more than advertised is enough to tell
 	}
-	n, err := io.Copy(io.MultiWriter(tmp, hs), io.LimitReader(r, limit))
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("%w: %w", errStore, cerr)
-	}
+	n, err := io.Copy(io.MultiWriter(f, hs), io.LimitReader(r, limit))
 	if err != nil {
 		return nil, err
 	}
@@ -305,10 +304,7 @@ func (c *Client) store(t *downloadTarget, r io.Reader) (*LocalFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(tmp.Name(), 0o444); err != nil {
-		return nil, fmt.Errorf("%w: %w", errStore, err)
-	}
-	if err := os.Rename(tmp.Name(), t.path); err != nil {
+	if err := f.Commit(); err != nil {
 		return nil, fmt.Errorf("%w: %w", errStore, err)
 	}
 	return lf, nil

@@ -226,11 +226,9 @@ func TestDownloadFileConcurrently(t *testing.T) {
 	results := make([]*LocalFile, 4*len(p.Files))
 	errs := make([]error, len(results))
 	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			results[i], errs[i] = c.DownloadFile(ctx, &p.Files[i%len(p.Files)])
-		}()
+		})
 	}
 	wg.Wait()
 	for i, lf := range results {

@@ -72,7 +72,7 @@ func (c *Client) fetch(ctx context.Context, u *url.URL, fo fetchOptions) (*respo
 	}
 	var last error
 	attempts := c.opts.Retries + 1
-	for attempt := 0; attempt < attempts; attempt++ {
+	for attempt := range attempts {
 		if attempt > 0 {
 			if err := sleepCtx(ctx, c.backoff(attempt-1)); err != nil {
 				return nil, fmt.Errorf("simpleapi: GET %s: %w", key, err)
@@ -94,13 +94,11 @@ func (c *Client) fetch(ctx context.Context, u *url.URL, fo fetchOptions) (*respo
 		}
 		c.log.LogAttrs(ctx, slog.LevelDebug, "simpleapi: retrying", slog.String("url", key), slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
 	}
-	var se *StatusError
-	if errors.As(last, &se) {
+	if se, ok := errors.AsType[*StatusError](last); ok {
 		se.Attempts = attempts
 		return nil, se
 	}
-	var te *TimeoutError
-	if errors.As(last, &te) {
+	if te, ok := errors.AsType[*TimeoutError](last); ok {
 		te.Attempts = attempts
 		return nil, te
 	}

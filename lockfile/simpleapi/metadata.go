@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 // Metadata is parsed core metadata (METADATA / PKG-INFO, the email-header
@@ -170,7 +172,7 @@ func (c *Client) metadataOf(ctx context.Context, f *File) (*Metadata, error) {
 	if err != nil {
 		return nil, fmt.Errorf("simpleapi: metadata of %s: %w", f.Filename, err)
 	}
-	if f.Project != "" && normalize(m.Name) != f.Project {
+	if f.Project != "" && pep508.CanonicalName(m.Name) != f.Project {
 		return nil, fmt.Errorf("simpleapi: metadata of %s names project %q, but the file is listed under %q", f.Filename, m.Name, f.Project)
 	}
 	return m, nil

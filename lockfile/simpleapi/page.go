@@ -7,9 +7,10 @@ import (
 	"mime"
 	"net/url"
 	"path"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
 
 // Media types of the Simple API (PEP 691) and the legacy HTML one.
@@ -126,7 +127,7 @@ func ParseJSON(data []byte, base *url.URL) (*Project, error) {
 	if err := checkAPIVersion(p.Meta.APIVersion); err != nil {
 		return nil, fmt.Errorf("simpleapi: JSON project page: %w", err)
 	}
-	out := &Project{Name: normalize(p.Name), Versions: p.Versions}
+	out := &Project{Name: pep508.CanonicalName(p.Name), Versions: p.Versions}
 	if len(p.Files) > 0 {
 		out.Files = make([]File, 0, len(p.Files))
 	}
@@ -306,11 +307,6 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
-
-var normRE = regexp.MustCompile(`[-_.]+`)
-
-// normalize is the PEP 503 project-name normalization.
-func normalize(name string) string { return strings.ToLower(normRE.ReplaceAllString(name, "-")) }
 
 // pageKind classifies a response Content-Type as "json" or "html".
 func pageKind(contentType string) (string, error) {

@@ -1,6 +1,7 @@
 package wheel
 
 import (
+	"errors"
 	"slices"
 	"testing"
 )
@@ -22,7 +23,7 @@ func FuzzParseFilename(f *testing.F) {
 			if strictErr == nil {
 				t.Fatalf("%q: strict mode accepts what default mode rejects", s)
 			}
-			if _, ok := err.(*FilenameError); !ok {
+			if _, ok := errors.AsType[*FilenameError](err); !ok {
 				t.Fatalf("%q: error of type %T", s, err)
 			}
 			return

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -440,9 +441,7 @@ func configure(cfg *v1.ConfigFile, spec Spec, t wheel.Target, base v1.Hash, crea
 		env["PATH"] = bin + ":" + p
 	}
 	env["VIRTUAL_ENV"] = spec.VenvDir
-	for k, v := range spec.Env {
-		env[k] = v
-	}
+	maps.Copy(env, spec.Env)
 	seen := map[string]bool{}
 	c.Env = nil
 	for _, k := range order {
@@ -455,12 +454,8 @@ func configure(cfg *v1.ConfigFile, spec Spec, t wheel.Target, base v1.Hash, crea
 		}
 	}
 	labels := map[string]string{}
-	for k, v := range c.Labels {
-		labels[k] = v
-	}
-	for k, v := range spec.Labels {
-		labels[k] = v
-	}
+	maps.Copy(labels, c.Labels)
+	maps.Copy(labels, spec.Labels)
 	version := spec.Stamp.Version
 	if version == "" {
 		version = manifest.LibraryVersion()

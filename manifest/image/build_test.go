@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,7 +32,7 @@ func buildWeb(t *testing.T, w *world, mutate func(*Spec)) *Built {
 
 func TestBuildIsReproducible(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, webIndex(), amd64Target, "webserve")
+	w := newWorld(t, webIndex(), "webserve")
 	// Fresh source checkouts, caches and scratch directories each time.
 	first, second := buildWeb(t, w, nil), buildWeb(t, w, nil)
 	assert.Equal(t, first.Digest, second.Digest)
@@ -51,7 +52,8 @@ func TestBuildIsReproducible(t *testing.T) {
 	_, err = second.Push(ctx, ref, Remote{})
 	assert.NilError(t, err)
 	for _, r := range w.reg.Requests() {
-		assert.Assert(t, !(r.Method == "PUT" && strings.Contains(r.Path, "/blobs/")), "blob uploaded again: %+v", r)
+		blobUpload := r.Method == http.MethodPut && strings.Contains(r.Path, "/blobs/")
+		assert.Assert(t, !blobUpload, "blob uploaded again: %+v", r)
 	}
 
 	reports, err := Verify(ctx, pinned.String(), w.lock, VerifyOptions{})
@@ -66,7 +68,7 @@ func TestBuildIsReproducible(t *testing.T) {
 
 func TestBuildConfigAndLayers(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, webIndex(), amd64Target, "webserve")
+	w := newWorld(t, webIndex(), "webserve")
 	created := time.Date(2024, 9, 1, 12, 0, 0, 0, time.UTC)
 	b := buildWeb(t, w, func(s *Spec) {
 		s.Exclude = []string{"*.log", "docs/", "!docs/keep/", "/tests/fixtures"}
@@ -146,7 +148,7 @@ func TestBuildConfigAndLayers(t *testing.T) {
 
 func TestBuildRefusals(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, webIndex(), amd64Target, "webserve")
+	w := newWorld(t, webIndex(), "webserve")
 	ctx := context.Background()
 	c := newClient(t, w.idx)
 	escaping := filepath.Join(t.TempDir(), "src")
@@ -185,7 +187,7 @@ func mustTarget(t testing.TB, s string) wheel.Target {
 
 func TestBuildMultiPlatformIndex(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, webIndex(), amd64Target, "webserve")
+	w := newWorld(t, webIndex(), "webserve")
 	// One universal lock for both platforms, as lockfile.Lock writes it.
 	w.lock = lockForTargets(t, w.idx, []string{amd64Target, armTarget}, "webserve")
 	targets, err := install.Targets(w.lock)
@@ -220,7 +222,7 @@ func TestBuildMultiPlatformIndex(t *testing.T) {
 }
 
 func TestBuildSourceDateEpoch(t *testing.T) {
-	w := newWorld(t, webIndex(), amd64Target, "webserve")
+	w := newWorld(t, webIndex(), "webserve")
 	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
 	b := buildWeb(t, w, nil)
 	cfg, err := b.Image.ConfigFile()

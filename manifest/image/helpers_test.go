@@ -14,7 +14,6 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"gotest.tools/v3/assert"
 
 	"github.com/pydeploy/pydeploy/internal/testindex"
@@ -74,7 +73,8 @@ func newClient(t testing.TB, srv *testindex.Server) *simpleapi.Client {
 	return c
 }
 
-// world is an index, a registry with the stand-in base, and a lock.
+// world is an index, a registry with the stand-in base, and a lock for
+// amd64Target.
 type world struct {
 	idx  *testindex.Server
 	reg  *testregistry.Registry
@@ -82,13 +82,13 @@ type world struct {
 	lock *pylock.Lock
 }
 
-func newWorld(t testing.TB, ix *testindex.Index, target string, requirements ...string) *world {
+func newWorld(t testing.TB, ix *testindex.Index, requirements ...string) *world {
 	t.Helper()
 	w := &world{idx: testindex.StartT(t, ix, testindex.Options{}), reg: testregistry.StartT(t, testregistry.Options{})}
 	var err error
 	w.base, err = w.reg.PushStandInBase(context.Background(), "base/python", "3.12")
 	assert.NilError(t, err)
-	w.lock = lockFor(t, w.idx, target, requirements...)
+	w.lock = lockFor(t, w.idx, amd64Target, requirements...)
 	return w
 }
 
@@ -98,8 +98,8 @@ func writeTree(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	for name, data := range files {
 		mode := os.FileMode(0o644)
-		if strings.HasSuffix(name, "*") {
-			name, mode = strings.TrimSuffix(name, "*"), 0o755
+		if before, ok := strings.CutSuffix(name, "*"); ok {
+			name, mode = before, 0o755
 		}
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		assert.NilError(t, os.MkdirAll(filepath.Dir(p), 0o755))
@@ -164,22 +164,5 @@ func layerFiles(t testing.TB, l v1.Layer) map[string]string {
 			v += " " + hex.EncodeToString(sum[:4])
 		}
 		out[h.Name] = v + " " + h.ModTime.UTC().Format(time.RFC3339)
-	}
-}
-
-// flatFiles lists the image's flattened filesystem (whiteouts applied).
-func flatFiles(t testing.TB, img v1.Image) map[string]bool {
-	t.Helper()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	out := map[string]bool{}
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		assert.NilError(t, err)
-		out[strings.TrimPrefix(h.Name, "/")] = true
 	}
 }

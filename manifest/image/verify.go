@@ -18,6 +18,7 @@ import (
 
 	"github.com/pydeploy/pydeploy/lockfile/install"
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 	"github.com/pydeploy/pydeploy/lockfile/pylock"
 	"github.com/pydeploy/pydeploy/lockfile/simpleapi"
 	"github.com/pydeploy/pydeploy/lockfile/wheel"
@@ -338,10 +339,10 @@ func (fsys *imageFS) dists() map[string][]installedDist {
 		info := path.Dir(p)
 		d := installedDist{infoDir: info}
 		if m, err := simpleapi.ParseMetadata(data); err == nil {
-			d.Name, d.Version = normalize(m.Name), m.Version
+			d.Name, d.Version = pep508.CanonicalName(m.Name), m.Version
 		} else {
 			name, ver, _ := strings.Cut(strings.TrimSuffix(path.Base(info), ".dist-info"), "-")
-			d.Name, d.Version = normalize(name), ver
+			d.Name, d.Version = pep508.CanonicalName(name), ver
 		}
 		site := "/" + path.Dir(info)
 		out[site] = append(out[site], d)
@@ -397,7 +398,7 @@ func chooseSite(dists map[string][]installedDist, sel []pylock.Selection, explic
 func compare(r *Report, sel []pylock.Selection, installed []installedDist, allow []string) {
 	allowed := map[string]bool{}
 	for _, a := range allow {
-		allowed[normalize(a)] = true
+		allowed[pep508.CanonicalName(strings.TrimSpace(a))] = true
 	}
 	have := map[string]installedDist{}
 	for _, d := range installed {
@@ -507,22 +508,4 @@ func checkFiles(ctx context.Context, r *Report, img v1.Image, fsys *imageFS, ins
 		return r.Files[i].Package < r.Files[j].Package
 	})
 	return nil
-}
-
-// normalize is the PEP 503 normal form of a project name.
-func normalize(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
-		if r == '-' || r == '_' || r == '.' {
-			dash = true
-			continue
-		}
-		if dash && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		dash = false
-		b.WriteRune(r)
-	}
-	return b.String()
 }

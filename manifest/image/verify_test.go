@@ -258,7 +258,7 @@ func mustRef(t *testing.T, s string) name.Reference {
 
 func TestVerifyUntrackedAndAllowedExtras(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, webIndex(), amd64Target, "webserve")
+	w := newWorld(t, webIndex(), "webserve")
 	b := buildWeb(t, w, nil)
 	ctx := context.Background()
 	site := "opt/venv/lib/python3.12/site-packages"

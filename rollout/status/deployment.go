@@ -97,7 +97,8 @@ func deploymentCondition(d *appsv1.Deployment, t appsv1.DeploymentConditionType)
 // revision annotation is newer than Revision.Number, or our ReplicaSet
 // (found by Revision.TemplateHash) no longer matches the pod template.
 func superseded(d *appsv1.Deployment, c *Children, ours Revision) (Result, bool) {
-	cur, hasCur := revisionOf(d.Annotations)
+	cur, hasCur, err := RevisionOf(d)
+	hasCur = hasCur && err == nil // a garbled annotation tells nothing
 	if ours.Number > 0 && hasCur && cur > ours.Number {
 		return supersededResult(d, fmt.Sprintf("revision %d replaced our revision %d", cur, ours.Number)), true
 	}

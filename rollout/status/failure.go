@@ -205,7 +205,7 @@ func (p PodFailure) Details() string {
 }
 
 func writeIndented(b *strings.Builder, indent, text string) {
-	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+	for l := range strings.SplitSeq(strings.TrimRight(text, "\n"), "\n") {
 		b.WriteString(indent + l + "\n")
 	}
 }

@@ -80,7 +80,7 @@ func world(t testing.TB, docs ...string) Observation {
 func splitDocs(docs []string) []string {
 	var out []string
 	for _, d := range docs {
-		for _, part := range strings.Split(d, "\n---\n") {
+		for part := range strings.SplitSeq(d, "\n---\n") {
 			if strings.TrimSpace(part) != "" {
 				out = append(out, part)
 			}

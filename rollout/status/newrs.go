@@ -1,6 +1,7 @@
 package status
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 
@@ -79,25 +80,46 @@ func FindNewReplicaSet(d *appsv1.Deployment, rss []appsv1.ReplicaSet) *appsv1.Re
 			return &owned[i]
 		}
 	}
-	rev, ok := revisionOf(d.Annotations)
-	if !ok || d.Generation > d.Status.ObservedGeneration {
+	rev, found, err := RevisionOf(d)
+	if !found || err != nil || d.Generation > d.Status.ObservedGeneration {
 		return nil
 	}
 	for i := range owned {
-		if r, ok := revisionOf(owned[i].Annotations); ok && r == rev {
+		if r, found, err := RevisionOf(&owned[i]); found && err == nil && r == rev {
 			return &owned[i]
 		}
 	}
 	return nil
 }
 
-func revisionOf(annotations map[string]string) (int64, bool) {
-	v, ok := annotations[RevisionAnnotation]
-	if !ok {
-		return 0, false
+// RevisionOf reads the revision annotation of a Deployment or ReplicaSet.
+// found is false when it is absent (n is then 0, the revision kubectl's
+// deploymentutil.Revision gives such an object); err is set when its value
+// is not a decimal integer. This is the one parser of the annotation that
+// rollout and this package use.
+func RevisionOf(obj metav1.Object) (n int64, found bool, err error) {
+	v, found := obj.GetAnnotations()[RevisionAnnotation]
+	if !found {
+		return 0, false, nil
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	return n, err == nil
+	n, err = strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, true, fmt.Errorf("%s %q: annotation %s is %q, not a revision number: %w",
+			kindOf(obj), obj.GetName(), RevisionAnnotation, v, err)
+	}
+	return n, true, nil
+}
+
+// kindOf names obj's kind for messages; typed objects often have no
+// TypeMeta.
+func kindOf(obj metav1.Object) string {
+	switch obj.(type) {
+	case *appsv1.Deployment:
+		return "deployment"
+	case *appsv1.ReplicaSet:
+		return "replicaset"
+	}
+	return "object"
 }
 
 func templateHash(rs *appsv1.ReplicaSet) string {

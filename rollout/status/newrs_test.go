@@ -1,12 +1,15 @@
 package status
 
 import (
+	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
 	"gotest.tools/v3/assert"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestFindNewReplicaSet(t *testing.T) {
@@ -73,6 +76,42 @@ func TestEqualIgnoreHash(t *testing.T) {
 			assert.Equal(t, EqualIgnoreHash(tc.a, tc.b), tc.want)
 			assert.DeepEqual(t, tc.a, a) // inputs are not modified
 			assert.DeepEqual(t, tc.b, b)
+		})
+	}
+}
+
+func TestRevisionOf(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		obj       metav1.Object
+		want      int64
+		wantFound bool
+		wantErr   string
+	}{
+		{name: "number", obj: &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "web-1", Annotations: map[string]string{RevisionAnnotation: "12"}}},
+			want: 12, wantFound: true},
+		{name: "absent is revision 0, as kubectl reads it", obj: &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "web-1"}}},
+		{name: "other annotations only", obj: &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Annotations: map[string]string{"a": "1"}}}},
+		{name: "garbled", obj: &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "web-1", Annotations: map[string]string{RevisionAnnotation: "ninety-six"}}},
+			wantFound: true, wantErr: `replicaset "web-1": annotation deployment.kubernetes.io/revision is "ninety-six", not a revision number`},
+		{name: "empty value", obj: &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Annotations: map[string]string{RevisionAnnotation: ""}}},
+			wantFound: true, wantErr: `deployment "web": annotation deployment.kubernetes.io/revision is "", not a revision number`},
+		{name: "out of range", obj: &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Annotations: map[string]string{RevisionAnnotation: "99999999999999999999"}}},
+			wantFound: true, wantErr: "value out of range"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			n, found, err := RevisionOf(tc.obj)
+			assert.Equal(t, n, tc.want)
+			assert.Equal(t, found, tc.wantFound)
+			if tc.wantErr == "" {
+				assert.NilError(t, err)
+				return
+			}
+			assert.ErrorContains(t, err, tc.wantErr)
+			assert.Assert(t, errors.Is(err, strconv.ErrSyntax) || errors.Is(err, strconv.ErrRange), "the strconv error is wrapped: %v", err)
 		})
 	}
 }

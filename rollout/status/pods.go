@@ -283,7 +283,7 @@ func termination(t *corev1.ContainerStateTerminated) *Termination {
 	if t == nil {
 		return nil
 	}
-	return &Termination{ExitCode: t.ExitCode, Signal: t.Signal, Reason: t.Reason, Message: t.Message, FinishedAt: t.FinishedAt.Time.UTC()}
+	return &Termination{ExitCode: t.ExitCode, Signal: t.Signal, Reason: t.Reason, Message: t.Message, FinishedAt: t.FinishedAt.UTC()}
 }
 
 // podEvents returns the events about the pod, oldest first.

@@ -2,6 +2,7 @@ package status
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -256,8 +257,8 @@ func TestClassifyPodsEvidence(t *testing.T) {
 	other := typed[corev1.Event](t, event("o", "other", "BackOff", "not ours", "2026-08-01T09:59:59Z"))
 	// Reverse order in, chronological order out.
 	in := []corev1.Event{other, normal}
-	for i := len(events) - 1; i >= 0; i-- {
-		in = append(in, events[i])
+	for _, event := range slices.Backward(events) {
+		in = append(in, event)
 	}
 	fs := ClassifyPods([]corev1.Pod{p}, in, Options{})
 	assert.Equal(t, len(fs), 1)
