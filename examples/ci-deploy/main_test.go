@@ -206,7 +206,7 @@ func TestGitHubFormat(t *testing.T) {
 	r := e.deploy("-f", dir, "-timeout", "3m", "-format", "github")
 	assert.Equal(t, r.code, exitPodFailure, r.stdout)
 	var errorLines []string
-	for _, l := range strings.Split(r.stdout, "\n") {
+	for l := range strings.SplitSeq(r.stdout, "\n") {
 		if strings.HasPrefix(l, "::error ") {
 			errorLines = append(errorLines, l)
 		}

@@ -231,8 +231,7 @@ func details(err error, pods []status.PodFailure) string {
 	for _, p := range pods {
 		b.WriteString(p.Details())
 	}
-	var applyErr *manifest.ApplyError
-	if errors.As(err, &applyErr) {
+	if applyErr, ok := errors.AsType[*manifest.ApplyError](err); ok {
 		for _, c := range applyErr.Conflicts {
 			fmt.Fprintf(&b, "conflict: %s is owned by %q: %s\n", c.Field, c.Manager, c.Message)
 		}
@@ -312,8 +311,7 @@ func manifestLeaves(err error) []manifestLeaf {
 		}
 		for _, pe := range joined(me.Err) {
 			leaf := manifestLeaf{file: me.File, err: pe}
-			var parseErr *manifest.ParseError
-			if errors.As(pe, &parseErr) {
+			if parseErr, ok := errors.AsType[*manifest.ParseError](pe); ok {
 				leaf.line = parseErr.Line
 			}
 			out = append(out, leaf)

@@ -77,7 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.embedded && o.kubeconfig != "" {
 		problems = append(problems, "-embedded and -kubeconfig exclude each other")
 	}
-	for _, k := range strings.Split(*skip, ",") {
+	for k := range strings.SplitSeq(*skip, ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			o.skipWait = append(o.skipWait, k)
 		}

@@ -109,7 +109,7 @@ func check(ctx context.Context, o options) ([]*image.Report, error) {
 	}
 	opts := image.VerifyOptions{PythonVersion: o.pythonVersion, Extras: o.extras, DependencyGroups: o.groups,
 		SitePackages: o.sitePackages, Remote: image.Remote{Insecure: o.insecure}}
-	for _, a := range strings.Split(o.allowExtra, ",") {
+	for a := range strings.SplitSeq(o.allowExtra, ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			opts.AllowExtra = append(opts.AllowExtra, a)
 		}

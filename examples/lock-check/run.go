@@ -216,8 +216,7 @@ func check(ctx context.Context, o options) (*result, error) {
 
 // verdict files a *StaleError into res and passes other errors on.
 func verdict(res *result, err error) error {
-	var se *lockfile.StaleError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*lockfile.StaleError](err); ok {
 		res.stale = se
 		return nil
 	}

@@ -50,7 +50,7 @@ type images struct {
 }
 
 // startImages starts the embedded registry and index and pushes the base.
-func startImages(ctx context.Context, lock lockResult, s *story) (*images, error) {
+func startImages(ctx context.Context, lock lockResult) (*images, error) {
 	l, err := pylock.ReadFile(lock.path)
 	if err != nil {
 		return nil, err

@@ -80,7 +80,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer lock.cleanup()
-	ims, err := startImages(ctx, lock, story)
+	ims, err := startImages(ctx, lock)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,6 @@ type world struct {
 	base     string
 	lock     *pylock.Lock
 	reqFile  string
-	pyExe    string
 	scratch  string
 	src      string
 	warmDir  string
@@ -249,13 +248,13 @@ func (w *world) pip(ctx context.Context, cfg config, flags ...string) (time.Dura
 	defer cancel()
 	return timed(func() error {
 		if out, err := command(ctx, cfg.python, "-m", "venv", "--without-pip", venv).CombinedOutput(); err != nil {
-			return fmt.Errorf("python -m venv: %v\n%s", err, out)
+			return fmt.Errorf("python -m venv: %w\n%s", err, out)
 		}
 		args := append([]string{"-m", "pip", "--python", filepath.Join(venv, "bin", "python"), "install", "--quiet", "--no-deps",
 			"--require-hashes", "--disable-pip-version-check"}, flags...)
 		args = append(args, "-r", w.reqFile)
 		if out, err := command(ctx, cfg.python, args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("pip install: %v\n%s", err, out)
+			return fmt.Errorf("pip install: %w\n%s", err, out)
 		}
 		return nil
 	})

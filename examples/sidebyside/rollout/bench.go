@@ -167,18 +167,14 @@ func (e *env) runOnce(ctx context.Context, sc scenario, id string) (runResult, e
 	toolTimeout := e.cfg.progressDeadline + 2*time.Minute
 	var wg sync.WaitGroup
 	if e.withKubectl {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			o := e.kubectlOnce(ctx, ns, created.Name, toolTimeout)
 			res.kubectl = &o
-		}()
+		})
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		res.ours = oursOnce(ctx, e.rest, u, toolTimeout)
-	}()
+	})
 	wg.Wait()
 	if ctx.Err() != nil {
 		return runResult{}, ctx.Err()
@@ -200,8 +196,8 @@ func deployment(sc scenario, progressDeadline int32) *appsv1.Deployment {
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "payments-api", Labels: labels},
 		Spec: appsv1.DeploymentSpec{
-			Replicas:                ptr(int32(replicas)),
-			ProgressDeadlineSeconds: ptr(progressDeadline),
+			Replicas:                new(int32(replicas)),
+			ProgressDeadlineSeconds: new(progressDeadline),
 			Selector:                &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
@@ -219,8 +215,6 @@ func deployment(sc scenario, progressDeadline int32) *appsv1.Deployment {
 		},
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // watchAvailable sends the time the Deployment is first seen Available with
 // every replica updated and available, for the generation created.
