@@ -106,13 +106,21 @@
 //   - ReplicaFailure (FailedCreate: quota, LimitRange, admission): not a
 //     failure while old pods terminate or the Deployment makes progress
 //     (during a surge the quota frees as old pods go and the ReplicaSet
-//     controller retries, as kubectl and kstatus wait for); a failure once
-//     it has stood for ReplicaFailureGrace (default 30 s) with neither.
+//     controller retries, as kubectl and kstatus wait for), nor once a
+//     ResourceQuota that refused a pod has room again, judged from the
+//     API server's message (requested, used, limited) and the namespace's
+//     pods (their count, cpu and memory): the ReplicaSet controller retries
+//     on a back-off of its own (5 ms doubling up to 1000 s, not woken by
+//     the quota), so the pod may come minutes later, and the progress
+//     deadline bounds that. A failure once it has stood for
+//     ReplicaFailureGrace (default 30 s) with none of these.
 //   - Init containers and native sidecars are judged like containers and
 //     named as such: "pod x init container "migrate" is crash-looping".
 //
 // Grace periods are measured against Options.Now; Compute never reads the
-// clock, so a zero Now reports only the immediate failures.
+// clock, so a zero Now reports only the immediate failures. A grace
+// measured from a timestamp in whole seconds (most of the API's) counts
+// from the end of that second, so that it never ends early.
 //
 // Kubelet's timings behind these defaults were measured on kubelet's own
 // code (internal/testcluster runs it as kubemark's hollow node does; its
