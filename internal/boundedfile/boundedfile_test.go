@@ -48,7 +48,7 @@ func TestReadFileFIFO(t *testing.T) {
 	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 	assert.NilError(t, err)
 	defer w.Close()
-	_, err = w.Write([]byte("name = 'x'\n"))
+	_, err = w.WriteString("name = 'x'\n")
 	assert.NilError(t, err)
 	_, err = ReadFile(fifo, 10, "a test file")
 	_, ok := errors.AsType[*NotRegularError](err)

@@ -309,7 +309,7 @@ func TestLoadBounded(t *testing.T) {
 	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 	assert.NilError(t, err)
 	defer w.Close()
-	_, err = w.Write([]byte("[project]\nname = 'x'\n"))
+	_, err = w.WriteString("[project]\nname = 'x'\n")
 	assert.NilError(t, err)
 	_, err = LoadPyProject(fifo)
 	assert.Error(t, err, fifo+": not a regular file (a named pipe)")
