@@ -1,14 +1,17 @@
 package deploy
 
 import (
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/pydeploy/pydeploy/probe"
 )
@@ -329,8 +332,35 @@ func (a App) WithKubernetesVersion(v string) App {
 // its name (default "http"); probes and the Service target it by name. Web
 // services only: a worker or Job has no port.
 func (a App) WithPort(port int32, name string) App {
+	if msgs := portErrs(port, name); len(msgs) > 0 {
+		// One problem per call, showing the arguments at fault.
+		var value any = []any{port, name}
+		switch portOK := len(validation.IsValidPortNum(int(port))) == 0; {
+		case portOK:
+			value = name
+		case len(msgs) == 1:
+			value = port
+		}
+		a = a.fail(CheckPorts, "WithPort", value, strings.Join(msgs, "; "))
+	}
 	a.port, a.portName = port, name
 	return a.use("WithPort")
+}
+
+// portErrs checks a container port's number and name as the API server
+// does, in one list: a port has one cause of failure per WithPort call.
+func portErrs(port int32, name string) []string {
+	var msgs []string
+	for _, m := range validation.IsValidPortNum(int(port)) {
+		msgs = append(msgs, "port "+m)
+	}
+	if name == "" {
+		return append(msgs, "name is required: probes and the Service target the port by name")
+	}
+	if nm := validation.IsValidPortName(name); len(nm) > 0 {
+		msgs = append(msgs, fmt.Sprintf("name %q %s", name, strings.Join(nm, " and ")))
+	}
+	return msgs
 }
 
 // WithServicePort sets the Service's port number (default: the container

@@ -63,6 +63,9 @@ type builder struct {
 	// knownBad holds values (the app name, say) already reported as the
 	// cause; object problems quoting them are cascades.
 	knownBad map[string]bool
+	// repeated holds the object fields (by check) that hold an option
+	// value already reported as invalid (see repeats.go).
+	repeated map[string]bool
 }
 
 func (b *builder) add(id CheckID, kind string, errs ...*field.Error) {

@@ -267,3 +267,44 @@ func TestBuild_DoesNotMutateApp(t *testing.T) {
 	second := render(t, mustBuild(t, a).Objects())
 	assert.Equal(t, string(first), string(second))
 }
+
+// TestBuild_OneProblemPerCause: an invalid option value is reported once,
+// on the option, not again on the object field it is rendered into, nor on
+// the probes and Service that name an invalid port.
+func TestBuild_OneProblemPerCause(t *testing.T) {
+	t.Parallel()
+	http := intstr.FromString("http")
+	cases := []struct {
+		name string
+		app  deploy.App
+		want string // the one problem
+	}{
+		{"negative replicas", web().WithReplicas(-1), "App options.WithReplicas: Invalid value: -1: must be greater than or equal to 0 [deployment.spec]"},
+		{"negative min ready", web().WithMinReady(-time.Second), `App options.WithMinReady: Invalid value: "-1s": must be greater than or equal to 0 [deployment.spec]`},
+		{"negative backoff", oneOff().WithBackoffLimit(-1), "App options.WithBackoffLimit: Invalid value: -1: must be greater than or equal to 0 [job.spec]"},
+		{"negative CronJob backoff", cron().WithBackoffLimit(-1), "App options.WithBackoffLimit: Invalid value: -1: must be greater than or equal to 0 [job.spec]"},
+		{"zero active deadline", oneOff().WithActiveDeadline(0), `App options.WithActiveDeadline: Invalid value: "0s": must be greater than 0; use WithoutActiveDeadline to let the Job run forever [job.spec]`},
+		{"negative TTL", oneOff().WithTTLAfterFinished(-time.Second), `App options.WithTTLAfterFinished: Invalid value: "-1s": must be greater than or equal to 0 [job.spec]`},
+		{"negative starting deadline", cron().WithStartingDeadline(-time.Second), `App options.WithStartingDeadline: Invalid value: "-1s": must be greater than or equal to 0 [cronjob.spec]`},
+		{"negative history limits", cron().WithHistoryLimits(-1, -1), "App options.WithHistoryLimits: Invalid value: [-1,-1]: successfulJobsHistoryLimit and failedJobsHistoryLimit must be greater than or equal to 0 [cronjob.spec]"},
+		{"negative failed history", cron().WithHistoryLimits(3, -1), "App options.WithHistoryLimits: Invalid value: -1: failedJobsHistoryLimit must be greater than or equal to 0 [cronjob.spec]"},
+		{"negative migration backoff", web().WithMigration(deploy.NewMigration("true").WithBackoffLimit(-1)), "App options.Migration.WithBackoffLimit: Invalid value: -1: must be greater than or equal to 0 [job.spec]"},
+		{"negative migration TTL", web().WithMigration(deploy.NewMigration("true").WithTTLAfterFinished(-time.Second)), `App options.Migration.WithTTLAfterFinished: Invalid value: "-1s": must be greater than or equal to 0 [job.spec]`},
+		{"port 0 without a name", web().WithPort(0, ""), `App options.WithPort: Invalid value: [0,""]: port must be between 1 and 65535, inclusive; name is required: probes and the Service target the port by name [ports.format]`},
+		{"port out of range", web().WithPort(70000, "http"), "App options.WithPort: Invalid value: 70000: port must be between 1 and 65535, inclusive [ports.format]"},
+		{"port name invalid", web().WithPort(8000, "HTTP_1"), `App options.WithPort: Invalid value: "HTTP_1": name "HTTP_1" must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-) and must contain at least one letter (a-z) [ports.format]`},
+		{"port name empty", web().WithPort(8000, ""), `App options.WithPort: Invalid value: "": name is required: probes and the Service target the port by name [ports.format]`},
+		{"HTTP readiness on a worker", worker().WithReplicas(2).WithReadiness(probe.HTTPGet("/ready", http)),
+			"App options.WithReadiness: Forbidden: a worker has no port; give it an exec probe (probe.Exec), e.g. one that checks a heartbeat file [option.not-applicable]"},
+		{"TCP liveness on a worker", worker().WithLiveness(probe.TCP(http)),
+			"App options.WithLiveness: Forbidden: a worker has no port; give it an exec probe (probe.Exec), e.g. one that checks a heartbeat file [option.not-applicable]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ve := buildErr(t, tc.app)
+			assert.Equal(t, len(ve.Problems), 1, "%s", ve)
+			assert.Equal(t, ve.Problems[0].String(), tc.want)
+		})
+	}
+}

@@ -126,10 +126,13 @@ func (a App) WithoutStartingDeadline() App {
 // WithHistoryLimits sets how many successful and failed Jobs the CronJob
 // keeps (default 3 and 1). CronJobs.
 func (a App) WithHistoryLimits(successful, failed int32) App {
-	if successful < 0 {
+	// One problem per call, showing the arguments at fault.
+	switch {
+	case successful < 0 && failed < 0:
+		a = a.fail(CheckCronJobSpec, "WithHistoryLimits", []int32{successful, failed}, "successfulJobsHistoryLimit and failedJobsHistoryLimit must be greater than or equal to 0")
+	case successful < 0:
 		a = a.fail(CheckCronJobSpec, "WithHistoryLimits", successful, "successfulJobsHistoryLimit must be greater than or equal to 0")
-	}
-	if failed < 0 {
+	case failed < 0:
 		a = a.fail(CheckCronJobSpec, "WithHistoryLimits", failed, "failedJobsHistoryLimit must be greater than or equal to 0")
 	}
 	a.cron.successfulHistory, a.cron.failedHistory = &successful, &failed

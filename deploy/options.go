@@ -118,6 +118,7 @@ func (b *builder) validateOptions() {
 	}
 	for _, f := range a.errs {
 		b.add(f.check, kindApp, field.Invalid(fld.Child(f.option), f.value, f.detail))
+		b.repeat(f.check, b.optionFields(f.option)...)
 	}
 	for _, cm := range a.configMaps {
 		for _, f := range cm.errs {
@@ -127,6 +128,7 @@ func (b *builder) validateOptions() {
 	if m := a.migration; m != nil {
 		for _, f := range m.errs {
 			b.add(f.check, kindApp, field.Invalid(fld.Child(f.option), f.value, f.detail))
+			b.repeat(f.check, b.optionFields(f.option)...)
 		}
 	}
 }
@@ -157,11 +159,14 @@ func (b *builder) validateConditionalOptions(fld *field.Path) {
 	}
 	if a.Kind() == WorkloadWorker {
 		for _, p := range []struct {
-			name string
-			b    *probe.Builder
-		}{{"WithReadiness", a.readiness}, {"WithLiveness", a.liveness}} {
+			name  string
+			b     *probe.Builder
+			kinds []probe.Kind // the probes Build derives from it
+		}{{"WithReadiness", a.readiness, []probe.Kind{probe.KindReadiness}}, {"WithLiveness", a.liveness, []probe.Kind{probe.KindLiveness, probe.KindStartup}}} {
 			if p.b != nil && p.b.Handler().Exec == nil && len(a.extraPorts) == 0 {
 				b.add(CheckOption, kindApp, field.Forbidden(fld.Child(p.name), "a worker has no port; give it an exec probe (probe.Exec), e.g. one that checks a heartbeat file"))
+				// The probe's port, which no container declares, is this cause.
+				b.repeat(CheckProbePort, b.probePorts(p.b, p.kinds...)...)
 			}
 		}
 	}

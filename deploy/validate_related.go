@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -54,11 +55,7 @@ func (v *validator) checkService(it *item, s *corev1.Service) {
 			v.add(it, CheckServicePortNames, field.Duplicate(f.Child("name"), p.Name))
 		}
 		names[p.Name] = true
-		if tp := p.TargetPort; tp.Type == intstr.String {
-			for _, m := range validation.IsValidPortName(tp.StrVal) {
-				v.add(it, CheckPorts, field.Invalid(f.Child("targetPort"), tp.StrVal, m))
-			}
-		} else if tp.IntVal != 0 {
+		if tp := p.TargetPort; tp.Type == intstr.Int && tp.IntVal != 0 {
 			for _, m := range validation.IsValidPortNum(int(tp.IntVal)) {
 				v.add(it, CheckPorts, field.Invalid(f.Child("targetPort"), tp.IntVal, m))
 			}
@@ -213,6 +210,7 @@ func (v *validator) relateServices() {
 	for _, e := range typedItems[*corev1.Service](v) {
 		s, it := e.obj, e.it
 		if len(s.Spec.Selector) == 0 || s.Spec.Type == corev1.ServiceTypeExternalName || len(labelErrs(s.Spec.Selector, nil)) > 0 {
+			v.checkTargetPortNames(it, s, nil)
 			continue
 		}
 		sel := &metav1.LabelSelector{MatchLabels: s.Spec.Selector}
@@ -223,6 +221,7 @@ func (v *validator) relateServices() {
 				selected = append(selected, w)
 			}
 		}
+		v.checkTargetPortNames(it, s, selected)
 		if len(selected) == 0 {
 			if ws := v.workloads(ns); len(ws) > 0 && anySelectable(ws) {
 				v.add(it, CheckServiceDangling, field.Invalid(field.NewPath("spec", "selector"), s.Spec.Selector,
@@ -270,6 +269,26 @@ func (v *validator) hasHPA(w *item) bool {
 		}
 	}
 	return false
+}
+
+// checkTargetPortNames checks the Service's named target ports, except one
+// that names an invalid port of a container it selects: that container
+// port is reported itself (ports.format), and the Service naming it is the
+// same cause again.
+func (v *validator) checkTargetPortNames(it *item, s *corev1.Service, selected []*item) {
+	for i, p := range s.Spec.Ports {
+		tp := p.TargetPort
+		if tp.Type != intstr.String || slices.ContainsFunc(selected, func(w *item) bool { return declaresInvalidPort(w.pod.spec, tp) }) {
+			continue
+		}
+		if msgs := validation.IsValidPortName(tp.StrVal); len(msgs) > 0 {
+			v.add(it, CheckPorts, field.Invalid(field.NewPath("spec", "ports").Index(i).Child("targetPort"), tp.StrVal, strings.Join(msgs, " and ")))
+		}
+	}
+}
+
+func declaresInvalidPort(ps *corev1.PodSpec, port intstr.IntOrString) bool {
+	return slices.ContainsFunc(ps.Containers, func(c corev1.Container) bool { return targetsInvalidPort(&c, port) })
 }
 
 // checkTargetPorts checks a Service's target ports against the workload it

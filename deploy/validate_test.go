@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/pydeploy/pydeploy/deploy"
 	"github.com/pydeploy/pydeploy/manifest"
@@ -103,6 +104,22 @@ func TestValidate_Noise(t *testing.T) {
 	bb.Deployment.Spec.Selector.MatchLabels[deploy.LabelName] = "-bad-"
 	ve2 := validateErr(t, bb.Objects()...)
 	assert.DeepEqual(t, ve2.Checks(), []deploy.CheckID{deploy.CheckLabels})
+
+	// An invalid container port name is reported on the container, not
+	// again on the probes and the Service target port that name it.
+	bb = mustBuild(t, payments())
+	c := &bb.Deployment.Spec.Template.Spec.Containers[0]
+	c.Ports[0].Name = "HTTP"
+	c.ReadinessProbe.HTTPGet.Port = intstr.FromString("HTTP")
+	c.StartupProbe.HTTPGet.Port = intstr.FromString("HTTP")
+	bb.Service.Spec.Ports[0].TargetPort = intstr.FromString("HTTP")
+	ve2 = validateErr(t, bb.Objects()...)
+	assert.Equal(t, ve2.Error(), `1 problem(s):
+  Deployment/payments-api spec.template.spec.containers[0].ports[0].name: Invalid value: "HTTP": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-) and must contain at least one letter (a-z) [ports.format]`)
+	// A Service naming an invalid port nothing declares is still reported.
+	bb.Service.Spec.Ports[0].TargetPort = intstr.FromString("HTTP_X")
+	ve2 = validateErr(t, bb.Objects()...)
+	assert.Assert(t, strings.Contains(ve2.Error(), `Service/payments-api spec.ports[0].targetPort: Invalid value: "HTTP_X"`), "%s", ve2)
 }
 
 // TestValidate_Waivers: waivers recorded as annotations are honoured, and
