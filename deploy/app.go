@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -665,10 +666,25 @@ func (a App) WithoutEphemeralStorage(reason string) App {
 }
 
 // WithTmp sizes the /tmp emptyDir (default 128Mi, disk-backed); memory
-// backs it with tmpfs, which counts against the memory limit instead.
+// backs it with tmpfs, which counts against the memory limit instead. A
+// negative size is an error (resources.format), as on the API server.
 func (a App) WithTmp(sizeLimit string, memory bool) App {
+	if negativeQuantity(sizeLimit) {
+		a = a.fail(CheckResourcesFormat, "WithTmp", sizeLimit, emptyDirNegative)
+	}
 	a.tmpSize, a.tmpMemory, a.noTmp = sizeLimit, memory, false
 	return a
+}
+
+// emptyDirNegative is the API server's refusal of a negative
+// emptyDir.sizeLimit, with the rule it applies.
+const emptyDirNegative = "SizeLimit field must be a valid resource quantity: must be greater than or equal to 0"
+
+// negativeQuantity reports whether s parses as a quantity below zero (an
+// unparsable one is reported where it is rendered).
+func negativeQuantity(s string) bool {
+	q, err := resource.ParseQuantity(s)
+	return err == nil && q.Sign() < 0
 }
 
 // WithoutTmp drops the /tmp emptyDir. With a read-only root filesystem this
@@ -676,8 +692,12 @@ func (a App) WithTmp(sizeLimit string, memory bool) App {
 func (a App) WithoutTmp() App { a.noTmp = true; return a }
 
 // WithWritablePath mounts a sized emptyDir at path (e.g. a cache directory
-// a library insists on); reason is recorded as an annotation.
+// a library insists on); reason is recorded as an annotation. A negative
+// size is an error (resources.format), as on the API server.
 func (a App) WithWritablePath(path, sizeLimit, reason string) App {
+	if negativeQuantity(sizeLimit) {
+		a = a.fail(CheckResourcesFormat, "WithWritablePath["+path+"]", sizeLimit, emptyDirNegative)
+	}
 	a.writable = appendClip(a.writable, writablePath{path: path, size: sizeLimit, reason: reason})
 	return a
 }

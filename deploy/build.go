@@ -282,13 +282,13 @@ func (b *builder) resources(rs resourceSpec, fld *field.Path) corev1.ResourceReq
 func (b *builder) ephemeralDefault() (resource.Quantity, resource.Quantity) {
 	a := b.app
 	disk := resource.MustParse("0")
-	if !a.noTmp && !a.tmpMemory {
-		if q, err := resource.ParseQuantity(a.tmpSize); err == nil {
-			disk.Add(q)
-		}
+	// Unparsable and negative sizes are reported on their own; they add
+	// nothing here, so the sum does not turn into a second problem.
+	if q, err := resource.ParseQuantity(a.tmpSize); err == nil && q.Sign() > 0 && !a.noTmp && !a.tmpMemory {
+		disk.Add(q)
 	}
 	for _, w := range a.writable {
-		if q, err := resource.ParseQuantity(w.size); err == nil {
+		if q, err := resource.ParseQuantity(w.size); err == nil && q.Sign() > 0 {
 			disk.Add(q)
 		}
 	}
@@ -310,6 +310,10 @@ func (b *builder) emptyDir(size string, memory bool, fld *field.Path) *corev1.Em
 	}
 	if q, ok := b.quantity(size, fld, ""); ok {
 		ed.SizeLimit = &q
+		if q.Sign() < 0 {
+			// WithTmp or WithWritablePath reported it.
+			b.repeat(CheckResourcesFormat, fld)
+		}
 	}
 	return ed
 }

@@ -7,6 +7,7 @@ import (
 
 	"gotest.tools/v3/assert"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/pydeploy/pydeploy/deploy"
@@ -129,6 +130,17 @@ func TestOptions_NegativeQuantities(t *testing.T) {
 		WithEphemeralStorage("-1Gi", "1Gi"))
 	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckResourcesFormat, deploy.CheckResourcesFormat})
 	assert.ErrorContains(t, ve, `containers[1].resources.requests[cpu]: Invalid value: "-1": must be greater than or equal to 0`)
+	// A negative emptyDir.sizeLimit, which the API server refuses too.
+	ve = buildErr(t, web().WithTmp("-1Mi", false).WithWritablePath("/cache", "-2Mi", "the model cache"))
+	assert.Equal(t, ve.Error(), `app shop/api: 2 problem(s):
+  App options.WithTmp: Invalid value: "-1Mi": SizeLimit field must be a valid resource quantity: must be greater than or equal to 0 [resources.format]
+  App options.WithWritablePath[/cache]: Invalid value: "-2Mi": SizeLimit field must be a valid resource quantity: must be greater than or equal to 0 [resources.format]`)
+	b := mustBuild(t, web())
+	neg := resource.MustParse("-1Mi")
+	b.Deployment.Spec.Template.Spec.Volumes[0].EmptyDir.SizeLimit = &neg
+	_, err := deploy.Validate(b.Objects()...)
+	assert.Error(t, err, `1 problem(s):
+  Deployment/api spec.template.spec.volumes[0].emptyDir.sizeLimit: Invalid value: "-1Mi": SizeLimit field must be a valid resource quantity: must be greater than or equal to 0 [resources.format]`)
 	ve = buildErr(t, web().WithCPU("lots"))
 	assert.ErrorContains(t, ve, `Invalid value: "lots": quantities must match the regular expression`)
 	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckResourcesFormat})

@@ -402,6 +402,10 @@ func (v *validator) checkVolumes(it *item, ps *corev1.PodSpec, pf *field.Path, c
 		if declared[vol.Name] {
 			v.add(it, CheckVolumes, field.Duplicate(f.Child("name"), vol.Name))
 		}
+		if ed := vol.EmptyDir; ed != nil && ed.SizeLimit != nil && ed.SizeLimit.Sign() < 0 {
+			// core validation.go:557
+			v.add(it, CheckResourcesFormat, field.Invalid(f.Child("emptyDir", "sizeLimit"), ed.SizeLimit.String(), emptyDirNegative))
+		}
 		declared[vol.Name] = true
 	}
 	for _, pc := range cs {
