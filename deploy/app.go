@@ -846,9 +846,15 @@ func (a App) WithoutNetworkPolicy() App {
 	return a.use("WithoutNetworkPolicy")
 }
 
-// WithPDB sets the PodDisruptionBudget's maxUnavailable (default 1). A PDB
+// WithPDB sets the PodDisruptionBudget's maxUnavailable (default 1): a
+// number of at least 1 or a percentage up to 100% ("25%"); a negative
+// number, an unparsable percentage or one over 100% is refused with the API
+// server's words, 0 or "0%" because no node could ever be drained. A PDB
 // is generated only for more than one replica.
 func (a App) WithPDB(maxUnavailable intstr.IntOrString) App {
+	if msgs := budgetErrs(maxUnavailable); len(msgs) > 0 {
+		a = a.fail(CheckPDB, "WithPDB", intOrStringValue(maxUnavailable), strings.Join(msgs, "; "))
+	}
 	a.pdbMaxUnavailable = &maxUnavailable
 	return a.use("WithPDB")
 }

@@ -184,7 +184,7 @@ var checkList = []Check{
 		"Use serviceAccountName (WithServiceAccountName)."},
 	{CheckAntiAffinity, SeverityError, "A Deployment with more than one replica spreads pods across nodes (anti-affinity and topology spread).", []string{"no-anti-affinity"}, []string{"deployment-has-host-podantiaffinity", "pod-topology-spread-constraints"}, []string{"topologySpreadConstraint"},
 		"Keep the default spread; WithoutSpread(reason) to drop it."},
-	{CheckPDB, SeverityError, "The PodDisruptionBudget selects the workload, allows at least one disruption and (Kubernetes 1.27 or newer) sets unhealthyPodEvictionPolicy.", []string{"pdb-max-unavailable", "pdb-min-available", "pdb-unhealthy-pod-eviction-policy"}, []string{"poddisruptionbudget-has-policy"}, []string{"pdbDisruptionsIsZero", "pdbMinAvailableGreaterThanHPAMinReplicas"},
+	{CheckPDB, SeverityError, "The PodDisruptionBudget selects the workload, sets maxUnavailable or minAvailable (not both) to a non-negative number or a percentage up to 100%, allows at least one disruption and (Kubernetes 1.27 or newer) sets unhealthyPodEvictionPolicy.", []string{"pdb-max-unavailable", "pdb-min-available", "pdb-unhealthy-pod-eviction-policy"}, []string{"poddisruptionbudget-has-policy"}, []string{"pdbDisruptionsIsZero", "pdbMinAvailableGreaterThanHPAMinReplicas"},
 		"Use WithPDB with maxUnavailable >= 1."},
 	{CheckPDBMissing, SeverityError, "A Deployment with more than one replica has a PodDisruptionBudget.", nil, []string{"deployment-has-poddisruptionbudget"}, []string{"missingPodDisruptionBudget"},
 		"Keep the default PDB; WithoutPDB(reason) to drop it."},

@@ -327,15 +327,9 @@ func (v *validator) relatePDBs() {
 		pdb, it := e.obj, e.it
 		spec := field.NewPath("spec")
 		ns := it.meta.GetNamespace()
-		if pdb.Spec.MaxUnavailable == nil && pdb.Spec.MinAvailable == nil {
-			v.add(it, CheckPDB, field.Required(spec.Child("maxUnavailable"), "set maxUnavailable (or minAvailable), or the budget allows nothing useful"))
-		}
-		if mu := pdb.Spec.MaxUnavailable; mu != nil {
-			if mu.Type == intstr.String && len(validation.IsValidPercent(mu.StrVal)) > 0 {
-				v.add(it, CheckPDB, field.Invalid(spec.Child("maxUnavailable"), mu.String(), "must be an integer or a percentage"))
-			} else if isZero(*mu) {
-				v.add(it, CheckPDB, field.Invalid(spec.Child("maxUnavailable"), mu.String(), "must allow at least one disruption, or no node can ever be drained"))
-			}
+		maOK := v.checkPDBBudgets(it, pdb)
+		if mu := pdb.Spec.MaxUnavailable; mu != nil && len(budgetErrs(*mu)) == 0 && isZero(*mu) {
+			v.add(it, CheckPDB, field.Invalid(spec.Child("maxUnavailable"), mu.String(), "must allow at least one disruption, or no node can ever be drained"))
 		}
 		if pdb.Spec.UnhealthyPodEvictionPolicy == nil && v.minor >= featureUnhealthyPodEviction.since {
 			v.add(it, CheckPDB, field.Required(spec.Child("unhealthyPodEvictionPolicy"), "set AlwaysAllow so crash-looping pods do not block node drains"))
@@ -357,7 +351,7 @@ func (v *validator) relatePDBs() {
 			}
 			continue
 		}
-		if ma := pdb.Spec.MinAvailable; ma != nil {
+		if ma := pdb.Spec.MinAvailable; ma != nil && maOK {
 			n := selected[0].pod.replicas
 			if (ma.Type == intstr.String && percent(*ma) >= 100) || (ma.Type == intstr.Int && ma.IntVal >= n) {
 				v.add(it, CheckPDB, field.Invalid(spec.Child("minAvailable"), ma.String(),
@@ -373,6 +367,66 @@ func (v *validator) relatePDBs() {
 				fmt.Sprintf("a %s with %d replicas needs a PodDisruptionBudget so node drains keep it serving", it.kind(), it.pod.replicas)))
 		}
 	}
+}
+
+// checkPDBBudgets checks maxUnavailable and minAvailable as the API server
+// does (policy ValidatePodDisruptionBudgetSpec): one of them, each a
+// non-negative integer or a percentage of at most 100%. It reports whether
+// minAvailable is valid.
+func (v *validator) checkPDBBudgets(it *item, pdb *policyv1.PodDisruptionBudget) bool {
+	spec := field.NewPath("spec")
+	mu, ma := pdb.Spec.MaxUnavailable, pdb.Spec.MinAvailable
+	switch {
+	case mu == nil && ma == nil:
+		v.add(it, CheckPDB, field.Required(spec.Child("maxUnavailable"), "set maxUnavailable (or minAvailable), or the budget allows nothing useful"))
+	case mu != nil && ma != nil:
+		v.add(it, CheckPDB, field.Invalid(spec, field.OmitValueType{}, "minAvailable and maxUnavailable cannot be both set"))
+	}
+	maOK := true
+	for _, b := range []struct {
+		name string
+		val  *intstr.IntOrString
+	}{{"maxUnavailable", mu}, {"minAvailable", ma}} {
+		if b.val == nil {
+			continue
+		}
+		msgs := budgetErrs(*b.val)
+		if len(msgs) > 0 {
+			v.add(it, CheckPDB, field.Invalid(spec.Child(b.name), intOrStringValue(*b.val), strings.Join(msgs, "; ")))
+		}
+		if b.name == "minAvailable" {
+			maOK = len(msgs) == 0
+		}
+	}
+	return maOK
+}
+
+// budgetErrs is apps ValidatePositiveIntOrPercent and
+// IsNotMoreThan100Percent: the API server's rules for a PDB's
+// maxUnavailable and minAvailable.
+func budgetErrs(val intstr.IntOrString) []string {
+	if val.Type == intstr.String {
+		if msgs := validation.IsValidPercent(val.StrVal); len(msgs) > 0 {
+			return msgs
+		}
+		if percent(val) > 100 {
+			return []string{"must not be greater than 100%"}
+		}
+		return nil
+	}
+	if val.IntVal < 0 {
+		return []string{"must be greater than or equal to 0"}
+	}
+	return nil
+}
+
+// intOrStringValue is the value to show in a field error: the number or
+// the string.
+func intOrStringValue(val intstr.IntOrString) any {
+	if val.Type == intstr.String {
+		return val.StrVal
+	}
+	return val.IntVal
 }
 
 // checkSpread is scheduling.anti-affinity: more than one replica spreads

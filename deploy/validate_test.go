@@ -122,6 +122,37 @@ func TestValidate_Noise(t *testing.T) {
 	assert.Assert(t, strings.Contains(ve2.Error(), `Service/payments-api spec.ports[0].targetPort: Invalid value: "HTTP_X"`), "%s", ve2)
 }
 
+// TestValidate_PDBBudgets: maxUnavailable and minAvailable follow the API
+// server's rules (non-negative integer or a percentage up to 100%, not both
+// set), one problem per cause.
+func TestValidate_PDBBudgets(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		max, min *intstr.IntOrString
+		want     string
+	}{
+		{"negative maxUnavailable", new(intstr.FromInt32(-1)), nil, "PodDisruptionBudget/payments-api spec.maxUnavailable: Invalid value: -1: must be greater than or equal to 0 [pdb.policy]"},
+		{"unparsable maxUnavailable", new(intstr.FromString("1.5%")), nil,
+			`PodDisruptionBudget/payments-api spec.maxUnavailable: Invalid value: "1.5%": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%') [pdb.policy]`},
+		{"maxUnavailable over 100%", new(intstr.FromString("101%")), nil, `PodDisruptionBudget/payments-api spec.maxUnavailable: Invalid value: "101%": must not be greater than 100% [pdb.policy]`},
+		{"negative minAvailable", nil, new(intstr.FromInt32(-2)), "PodDisruptionBudget/payments-api spec.minAvailable: Invalid value: -2: must be greater than or equal to 0 [pdb.policy]"},
+		{"unparsable minAvailable", nil, new(intstr.FromString("most")),
+			`PodDisruptionBudget/payments-api spec.minAvailable: Invalid value: "most": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%') [pdb.policy]`},
+		{"both set", new(intstr.FromInt32(1)), new(intstr.FromInt32(1)), "PodDisruptionBudget/payments-api spec: Invalid value: minAvailable and maxUnavailable cannot be both set [pdb.policy]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := mustBuild(t, payments())
+			b.PodDisruptionBudget.Spec.MaxUnavailable, b.PodDisruptionBudget.Spec.MinAvailable = tc.max, tc.min
+			ve := validateErr(t, b.Objects()...)
+			assert.Equal(t, len(ve.Problems), 1, "%s", ve)
+			assert.Equal(t, ve.Problems[0].String(), tc.want)
+		})
+	}
+}
+
 // TestValidate_Waivers: waivers recorded as annotations are honoured, and
 // a waiver of an unknown check is reported.
 func TestValidate_Waivers(t *testing.T) {
