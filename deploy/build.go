@@ -335,7 +335,8 @@ func (b *builder) djangoHost(p *corev1.Probe) *corev1.Probe {
 
 // probes sets the app container's probes: readiness (web default: GET on
 // the port), liveness if asked, and a startup probe sized for the boot
-// time on the liveness (else readiness) handler.
+// time on the liveness (else readiness) handler; a web service behind a
+// Service with neither gets a TCP startup probe on its port.
 func (b *builder) probes(c *corev1.Container) {
 	a := b.app
 	var base *probe.Builder
@@ -357,7 +358,12 @@ func (b *builder) probes(c *corev1.Container) {
 	if a.noStartup || a.bootTime <= 0 {
 		return
 	}
-	if base == nil && a.Kind() == WorkloadWeb {
+	if base == nil && a.hasService() {
+		// Readiness waived behind a Service: the startup probe is what
+		// keeps traffic away until the port accepts connections. Without a
+		// Service nothing waits on it, and a TCP probe on a port the
+		// process may never open (a consumer run with NewApp) would only
+		// get it killed.
 		tcp := probe.TCP(intstr.FromString(a.portName))
 		base = &tcp
 	}

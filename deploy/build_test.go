@@ -239,6 +239,46 @@ func TestBuild_OptOuts(t *testing.T) {
 	assert.Equal(t, d.Annotations["ignore-check.pydeploy.io/pdb.missing"], "singleton consumer")
 }
 
+// TestBuild_WebProbesWithoutReadiness: a startup probe is derived only
+// where it holds something back. Behind a Service a waived readiness probe
+// leaves a TCP startup probe that keeps traffic away until the port
+// accepts; with no Service, no readiness and no liveness nothing waits on
+// the port, and a probe on it would only get the process killed. Celery's
+// flower (an HTTP server) is a web service, not a refused worker.
+func TestBuild_WebProbesWithoutReadiness(t *testing.T) {
+	t.Parallel()
+	consumer := web().WithServer(deploy.Command("python", "-m", "api.consumer"))
+	cases := []struct {
+		name    string
+		app     deploy.App
+		startup string // describe the startup probe; "" for none
+	}{
+		{"behind a Service", consumer.WithReplicas(2).WithoutReadiness("answers TCP only"), "tcp http"},
+		{"no Service", consumer.WithoutService().WithoutReadiness("no traffic"), ""},
+		{"no Service, liveness", consumer.WithoutService().WithoutReadiness("no traffic").WithLiveness(probe.TCP(intstr.FromString("http"))), "tcp http"},
+		{"no Service, readiness kept", consumer.WithoutService(), "get /health/ready http"},
+		{"celery flower", web().WithCommand("celery", "-A", "x", "flower", "--port=8000"), "get /health/ready http"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := mustBuild(t, tc.app).Deployment.Spec.Template.Spec.Containers[0]
+			got := ""
+			switch sp := c.StartupProbe; {
+			case sp == nil:
+			case sp.TCPSocket != nil:
+				got = "tcp " + sp.TCPSocket.Port.String()
+			case sp.HTTPGet != nil:
+				got = "get " + sp.HTTPGet.Path + " " + sp.HTTPGet.Port.String()
+			}
+			assert.Equal(t, got, tc.startup)
+		})
+	}
+	// The refusal's advice builds: the same command as a worker.
+	c := mustBuild(t, worker().WithCommand("celery", "-A", "x", "worker")).Deployment.Spec.Template.Spec.Containers[0]
+	assert.Assert(t, c.Ports == nil && c.ReadinessProbe == nil && c.StartupProbe == nil)
+}
+
 func TestBuild_Resources(t *testing.T) {
 	t.Parallel()
 	b := mustBuild(t, payments().WithCPU("250m").WithCPULimit("1").WithMemory("300Mi", "600Mi").

@@ -53,6 +53,15 @@
 //	NewCronJob(name, ns, s)    CronJob, NetworkPolicy, ServiceAccount        concurrencyPolicy Forbid, startingDeadline 300s,
 //	                                                                         history 3/1, WithTimeZone
 //
+// A task-queue consumer is a worker, never a web service: NewApp with a
+// Command or Args that runs celery (except flower, its HTTP server), rq,
+// dramatiq or arq — also through python -m, uv/poetry/pipenv/pdm/hatch
+// run, exec or sh -c — is refused under option.not-applicable with the
+// preset to use on NewWorker, because a web service declares a port, probes
+// it and admits traffic to it, and kubelet restarts a process that never
+// opens it. A web service with no Service whose readiness is waived gets no
+// startup probe unless it has a liveness probe: nothing waits on its port.
+//
 // Every kind shares the pod options: the server or command (Command
 // replaces the image's ENTRYPOINT, Args keeps it, so tini or dumb-init stay
 // PID 1), more containers (WithContainer), init containers
@@ -99,6 +108,8 @@
 //	readiness GET /health/ready on "http" (web)               WithReadiness, WithReadinessPath, WithProbes, WithoutReadiness(reason)
 //	no liveness probe                                         WithLiveness (must differ from readiness)
 //	startup probe, failureThreshold = ceil(60s boot / period) WithBootTime, WithoutStartupProbe
+//	  on the liveness, else readiness, else (behind a
+//	  Service) a TCP probe of the port
 //	Django Host header on HTTP probes: off                    WithDjango(host)
 //	shutdown (web): preStop sleep 5s + graceful 30s +         WithShutdown, WithTerminationGracePeriod (not below budget)
 //	  margin 5s = terminationGracePeriodSeconds 40;

@@ -151,6 +151,10 @@ func (b *builder) validateConditionalOptions(fld *field.Path) {
 	if a.Kind() == WorkloadWorker && len(a.extraPorts) == 0 && a.called("WithNetworkPolicyFrom") {
 		b.add(CheckOption, kindApp, field.Forbidden(fld.Child("WithNetworkPolicyFrom"), "the worker declares no port, so its NetworkPolicy admits no ingress from anyone; declare one with WithExtraPort"))
 	}
+	if a.Kind() == WorkloadWeb && a.noReadiness && a.liveness == nil && !a.hasService() && a.called("WithBootTime") {
+		b.add(CheckOption, kindApp, field.Forbidden(fld.Child("WithBootTime"),
+			"derives a startup probe that holds back the readiness or liveness probe, and without readiness, liveness or a Service there is none; add WithLiveness"))
+	}
 	if a.Kind() != WorkloadWeb && a.liveness == nil && a.called("WithBootTime") {
 		b.add(CheckOption, kindApp, field.Forbidden(fld.Child("WithBootTime"), "derives a startup probe that holds back the liveness probe, and there is none; add WithLiveness"))
 	}
@@ -223,6 +227,12 @@ func (b *builder) validateServerKind() {
 	case s.kind == "":
 	case a.Kind() == WorkloadWeb && s.isWorker():
 		b.add(CheckOption, kindApp, field.Forbidden(fld, s.presetName()+" is a task-queue worker with no HTTP port; describe it with NewWorker"))
+	case a.Kind() == WorkloadWeb && s.kind == KindCommand:
+		if prog, preset := queueWorkerProgram(s.argv); prog != "" {
+			b.add(CheckOption, kindApp, field.Forbidden(fld.Child("command"), fmt.Sprintf(
+				"runs %s, a task-queue worker that serves no HTTP; a web service (NewApp) declares a port, probes it and admits traffic to it, and kubelet restarts a process that never opens it; describe it with NewWorker(...).WithServer(%s(...)), or NewWorker with this Command",
+				prog, preset)))
+		}
 	case a.Kind() != WorkloadWeb && (s.kind == KindGunicorn || s.kind == KindUvicorn):
 		b.add(CheckOption, kindApp, field.Forbidden(fld, fmt.Sprintf("%s serves HTTP, and a %s has no port or Service; use NewApp, or Command for a one-off process", s.presetName(), a.Kind())))
 	case (a.Kind() == WorkloadJob || a.Kind() == WorkloadCronJob) && s.isWorker():

@@ -71,6 +71,16 @@ func TestOptions_NeverIgnored(t *testing.T) {
 		{"time zone on a Job", oneOff().WithTimeZone("UTC"), deploy.CheckOption, "WithTimeZone"},
 		{"Celery behind a Service", web().WithServer(deploy.Celery("api.celery:app")), deploy.CheckOption, "describe it with NewWorker"},
 		{"gunicorn as a CronJob", cron().WithServer(deploy.Gunicorn("api.wsgi:application")), deploy.CheckOption, "serves HTTP"},
+		{"the issue's Celery worker as a web service", deploy.NewApp("jobs", "shop").WithImage("ghcr.io/acme/api:1.0.0").
+			WithServer(deploy.Command("celery", "-A", "x", "worker")).WithoutService().WithoutReadiness("worker"),
+			deploy.CheckOption, "server.command: Forbidden: runs celery, a task-queue worker that serves no HTTP"},
+		{"python -m celery as a web service", web().WithCommand("python3.12", "-m", "celery", "-A", "x", "worker"), deploy.CheckOption, "NewWorker(...).WithServer(deploy.Celery(...))"},
+		{"uv run dramatiq as a web service", web().WithArgs("uv", "run", "dramatiq", "api.tasks"), deploy.CheckOption, "runs dramatiq"},
+		{"rq in a shell as a web service", web().WithCommand("/bin/sh", "-c", "exec rq worker default"), deploy.CheckOption, "NewWorker(...).WithServer(deploy.RQ(...))"},
+		{"arq by path as a web service", web().WithCommand("/usr/local/bin/arq", "api.worker.Settings"), deploy.CheckOption, "runs arq"},
+		{"celery beat as a web service", web().WithCommand("celery", "-A", "x", "beat"), deploy.CheckOption, "runs celery"},
+		{"boot time with nothing to hold back", web().WithServer(deploy.Command("python", "-m", "api.consumer")).WithoutService().WithoutReadiness("no traffic").WithBootTime(2 * time.Minute),
+			deploy.CheckOption, "options.WithBootTime: Forbidden: derives a startup probe"},
 		{"Celery as a Job", oneOff().WithServer(deploy.Celery("api.celery:app")), deploy.CheckOption, "never completes"},
 		// Servers.
 		{"Uvicorn WithTimeout", web().WithServer(deploy.Uvicorn("api.asgi:app").WithTimeout(time.Minute)), deploy.CheckOption, "server.WithTimeout"},
