@@ -364,9 +364,16 @@ func portErrs(port int32, name string) []string {
 	return msgs
 }
 
-// WithServicePort sets the Service's port number (default: the container
-// port). The targetPort is always the container port's name.
-func (a App) WithServicePort(port int32) App { a.servicePort = port; return a.use("WithServicePort") }
+// WithServicePort sets the Service's port number, 1-65535 (default: the
+// container port); 0 is out of range, not "the default". The targetPort is
+// always the container port's name.
+func (a App) WithServicePort(port int32) App {
+	if msgs := validation.IsValidPortNum(int(port)); len(msgs) > 0 {
+		a = a.fail(CheckPorts, "WithServicePort", port, strings.Join(msgs, "; "))
+	}
+	a.servicePort = port
+	return a.use("WithServicePort")
+}
 
 // WithServiceType sets the Service type: ClusterIP (default), NodePort or
 // LoadBalancer.

@@ -140,7 +140,7 @@ var checkList = []Check{
 		"Leave restartPolicy to the builder."},
 	{CheckShutdown, SeverityError, "terminationGracePeriodSeconds covers preStop sleep + server graceful timeout + margin, in whole seconds.", nil, nil, nil,
 		"Raise the grace period or shrink the Shutdown budget."},
-	{CheckServer, SeverityError, "The server preset is complete: module:callable app, workers/threads >= 1, timeouts positive, a command for Command.", nil, nil, nil,
+	{CheckServer, SeverityError, "The server preset is complete: module:callable app, workers/threads >= 1, timeouts positive, a command for Command and for a migration.", nil, nil, nil,
 		"Use deploy.Gunicorn(\"pkg.wsgi:application\"), deploy.Uvicorn(\"pkg.asgi:app\") or deploy.Command(argv...)."},
 	{CheckSingleWorker, SeverityWarning, "A server with a single worker (and thread) cannot answer probes while busy and flaps.", nil, nil, nil,
 		"Use at least 2 workers, or threads for gunicorn."},

@@ -178,6 +178,8 @@ type Migration struct {
 }
 
 // NewMigration starts a migration running argv as the container command.
+// argv is required: Build refuses a migration without a program (the Job
+// would run the image's default CMD, usually the web server).
 func NewMigration(argv ...string) Migration { return Migration{argv: slices.Clone(argv)} }
 
 // AsArgs renders argv as the container's args, keeping the image's
@@ -224,7 +226,8 @@ func (m Migration) WithoutTTLAfterFinished() Migration {
 }
 
 // WithMigration adds a migration Job run before the workload (web services
-// and workers). See Migration.
+// and workers). See Migration. A Migration without a command (a zero value,
+// or NewMigration()) is an error (server.config).
 func (a App) WithMigration(m Migration) App {
 	m.argv = slices.Clone(m.argv)
 	a.migration = &m

@@ -126,6 +126,10 @@ func (b *builder) validateOptions() {
 		}
 	}
 	if m := a.migration; m != nil {
+		if len(m.argv) == 0 || strings.TrimSpace(m.argv[0]) == "" {
+			b.add(CheckServer, kindApp, field.Required(field.NewPath("migration", "command"),
+				`the migration needs the command to run, e.g. NewMigration("python", "manage.py", "migrate", "--noinput"); without one the Job runs the image's default CMD, usually the web server, which never completes`))
+		}
 		for _, f := range m.errs {
 			b.add(f.check, kindApp, field.Invalid(fld.Child(f.option), f.value, f.detail))
 			b.repeat(f.check, b.optionFields(f.option)...)
