@@ -187,8 +187,12 @@
 // targets, references to ConfigMaps and Secrets in the set), and does not
 // assume a reference to an object outside the set is broken. Build and
 // Validate de-duplicate problems and leave out consequences of a cause
-// they report: a 64-character name is one problem, not one per object and
-// selector.
+// they report, one problem per cause: a 64-character name is one problem,
+// not one per object and selector; WithReplicas(-1) is reported on the
+// option, not again on spec.replicas; an invalid container port is not
+// reported again on the probes and Service target port that name it;
+// objects without a namespace are one namespace.unset warning naming them
+// (a Problem with no Kind), not one per object.
 //
 // Validation reuses apimachinery: ValidateObjectMeta's name functions
 // (NameIsDNSSubdomain, NameIsDNS1035Label for Services), ValidateLabels,

@@ -86,10 +86,21 @@ func TestValidate_Noise(t *testing.T) {
 	assert.NilError(t, err, "an empty namespace (a kustomize base) is allowed")
 	assert.Equal(t, len(b.Warnings), 1)
 	assert.ErrorContains(t, b.Warnings[0].Err, "set namespace: in the overlay")
+	// Validate reports the unset namespace once for the set, naming the
+	// objects, not once per object.
 	warnings, err := deploy.Validate(b.Objects()...)
 	assert.NilError(t, err)
-	assert.Equal(t, len(warnings), len(b.Objects()))
-	assert.Equal(t, warnings[0].Check, deploy.CheckNamespace)
+	assert.Equal(t, len(warnings), 1, "%v", warnings)
+	assert.Equal(t, warnings[0].String(), "metadata.namespace: Required value: 5 objects set none "+
+		"(ServiceAccount/api, NetworkPolicy/api, Service/api, Deployment/api, PodDisruptionBudget/api): "+
+		"they land in whatever namespace they are applied to; set metadata.namespace on each, or in a kustomize base "+
+		"leave it to the overlay's namespace: field (manifest.ApplyOptions.Namespace also fills it) [namespace.unset]")
+	// One object without a namespace is reported on the object.
+	b.Deployment.Namespace, b.PodDisruptionBudget.Namespace, b.ServiceAccount.Namespace, b.NetworkPolicy.Namespace = "shop", "shop", "shop", "shop"
+	warnings, err = deploy.Validate(b.Objects()...)
+	assert.NilError(t, err)
+	assert.Equal(t, len(warnings), 1, "%v", warnings)
+	assert.Equal(t, warnings[0].Kind+"/"+warnings[0].Name, "Service/api")
 	assert.ErrorContains(t, warnings[0].Err, "overlay's namespace: field")
 
 	// Warnings are returned with the errors, not after they are fixed.
