@@ -86,6 +86,16 @@
 // manifest.SplitPreWorkload cuts a bundle there when a release must wait
 // for the migration before it applies the workload.
 //
+// HTTPRoute objects are built typed, as sigs.k8s.io/gateway-api's
+// gatewayv1.HTTPRoute, not as unstructured maps checked against a schema.
+// A typed route is built, rendered and validated like the other objects:
+// field names checked at compile time, and a parsed route converted
+// strictly into the Go types, which catches a misspelt field that
+// client-go's embedded schema (it does not know the Gateway API) cannot.
+// It is also cheap: gateway-api v1.6.3 adds one package to
+// the build, two go.sum lines and about 0.6 MB to a binary, since every
+// other dependency of its apis/v1 package is already in the graph.
+//
 // WithConfigMap(NewConfigMap("settings").WithFile(os.DirFS("config"),
 // "settings.toml").WithLiteral("LOG_LEVEL", "info")) generates a ConfigMap
 // named with kustomize's content hash (sigs.k8s.io/kustomize/api/hasher,
