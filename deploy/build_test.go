@@ -258,6 +258,7 @@ func TestBuild_WebProbesWithoutReadiness(t *testing.T) {
 		{"no Service, liveness", consumer.WithoutService().WithoutReadiness("no traffic").WithLiveness(probe.TCP(intstr.FromString("http"))), "tcp http"},
 		{"no Service, readiness kept", consumer.WithoutService(), "get /health/ready http"},
 		{"celery flower", web().WithCommand("celery", "-A", "x", "flower", "--port=8000"), "get /health/ready http"},
+		{"Django runserver", web().WithCommand("python", "manage.py", "runserver", "0.0.0.0:8000"), "get /health/ready http"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

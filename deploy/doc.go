@@ -55,8 +55,9 @@
 //
 // A task-queue consumer is a worker, never a web service: NewApp with a
 // Command or Args that runs celery (except flower, its HTTP server), rq,
-// dramatiq or arq — also through python -m, uv/poetry/pipenv/pdm/hatch
-// run, exec or sh -c — is refused under option.not-applicable with the
+// dramatiq, arq or huey — also through python -m, uv/poetry/pipenv/pdm/hatch
+// run, exec or sh -c, or as manage.py rqworker, rqscheduler, rundramatiq or
+// run_huey — is refused under option.not-applicable with the
 // preset to use on NewWorker, because a web service declares a port, probes
 // it and admits traffic to it, and kubelet restarts a process that never
 // opens it. A web service with no Service whose readiness is waived gets no

@@ -78,6 +78,8 @@ func TestOptions_NeverIgnored(t *testing.T) {
 		{"uv run dramatiq as a web service", web().WithArgs("uv", "run", "dramatiq", "api.tasks"), deploy.CheckOption, "runs dramatiq"},
 		{"rq in a shell as a web service", web().WithCommand("/bin/sh", "-c", "exec rq worker default"), deploy.CheckOption, "NewWorker(...).WithServer(deploy.RQ(...))"},
 		{"arq by path as a web service", web().WithCommand("/usr/local/bin/arq", "api.worker.Settings"), deploy.CheckOption, "runs arq"},
+		{"django-rq worker as a web service", web().WithCommand("python", "manage.py", "rqworker", "default"), deploy.CheckOption, "runs manage.py rqworker"},
+		{"huey as a web service", web().WithCommand("./manage.py", "run_huey"), deploy.CheckOption, "runs manage.py run_huey"},
 		{"celery beat as a web service", web().WithCommand("celery", "-A", "x", "beat"), deploy.CheckOption, "runs celery"},
 		{"boot time with nothing to hold back", web().WithServer(deploy.Command("python", "-m", "api.consumer")).WithoutService().WithoutReadiness("no traffic").WithBootTime(2 * time.Minute),
 			deploy.CheckOption, "options.WithBootTime: Forbidden: derives a startup probe"},
