@@ -1,14 +1,18 @@
 package deploy
 
 import (
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/pydeploy/pydeploy/probe"
 )
@@ -329,13 +333,47 @@ func (a App) WithKubernetesVersion(v string) App {
 // its name (default "http"); probes and the Service target it by name. Web
 // services only: a worker or Job has no port.
 func (a App) WithPort(port int32, name string) App {
+	if msgs := portErrs(port, name); len(msgs) > 0 {
+		// One problem per call, showing the arguments at fault.
+		var value any = []any{port, name}
+		switch portOK := len(validation.IsValidPortNum(int(port))) == 0; {
+		case portOK:
+			value = name
+		case len(msgs) == 1:
+			value = port
+		}
+		a = a.fail(CheckPorts, "WithPort", value, strings.Join(msgs, "; "))
+	}
 	a.port, a.portName = port, name
 	return a.use("WithPort")
 }
 
-// WithServicePort sets the Service's port number (default: the container
-// port). The targetPort is always the container port's name.
-func (a App) WithServicePort(port int32) App { a.servicePort = port; return a.use("WithServicePort") }
+// portErrs checks a container port's number and name as the API server
+// does, in one list: a port has one cause of failure per WithPort call.
+func portErrs(port int32, name string) []string {
+	var msgs []string
+	for _, m := range validation.IsValidPortNum(int(port)) {
+		msgs = append(msgs, "port "+m)
+	}
+	if name == "" {
+		return append(msgs, "name is required: probes and the Service target the port by name")
+	}
+	if nm := validation.IsValidPortName(name); len(nm) > 0 {
+		msgs = append(msgs, fmt.Sprintf("name %q %s", name, strings.Join(nm, " and ")))
+	}
+	return msgs
+}
+
+// WithServicePort sets the Service's port number, 1-65535 (default: the
+// container port); 0 is out of range, not "the default". The targetPort is
+// always the container port's name.
+func (a App) WithServicePort(port int32) App {
+	if msgs := validation.IsValidPortNum(int(port)); len(msgs) > 0 {
+		a = a.fail(CheckPorts, "WithServicePort", port, strings.Join(msgs, "; "))
+	}
+	a.servicePort = port
+	return a.use("WithServicePort")
+}
 
 // WithServiceType sets the Service type: ClusterIP (default), NodePort or
 // LoadBalancer.
@@ -635,10 +673,25 @@ func (a App) WithoutEphemeralStorage(reason string) App {
 }
 
 // WithTmp sizes the /tmp emptyDir (default 128Mi, disk-backed); memory
-// backs it with tmpfs, which counts against the memory limit instead.
+// backs it with tmpfs, which counts against the memory limit instead. A
+// negative size is an error (resources.format), as on the API server.
 func (a App) WithTmp(sizeLimit string, memory bool) App {
+	if negativeQuantity(sizeLimit) {
+		a = a.fail(CheckResourcesFormat, "WithTmp", sizeLimit, emptyDirNegative)
+	}
 	a.tmpSize, a.tmpMemory, a.noTmp = sizeLimit, memory, false
 	return a
+}
+
+// emptyDirNegative is the API server's refusal of a negative
+// emptyDir.sizeLimit, with the rule it applies.
+const emptyDirNegative = "SizeLimit field must be a valid resource quantity: must be greater than or equal to 0"
+
+// negativeQuantity reports whether s parses as a quantity below zero (an
+// unparsable one is reported where it is rendered).
+func negativeQuantity(s string) bool {
+	q, err := resource.ParseQuantity(s)
+	return err == nil && q.Sign() < 0
 }
 
 // WithoutTmp drops the /tmp emptyDir. With a read-only root filesystem this
@@ -646,8 +699,12 @@ func (a App) WithTmp(sizeLimit string, memory bool) App {
 func (a App) WithoutTmp() App { a.noTmp = true; return a }
 
 // WithWritablePath mounts a sized emptyDir at path (e.g. a cache directory
-// a library insists on); reason is recorded as an annotation.
+// a library insists on); reason is recorded as an annotation. A negative
+// size is an error (resources.format), as on the API server.
 func (a App) WithWritablePath(path, sizeLimit, reason string) App {
+	if negativeQuantity(sizeLimit) {
+		a = a.fail(CheckResourcesFormat, "WithWritablePath["+path+"]", sizeLimit, emptyDirNegative)
+	}
 	a.writable = appendClip(a.writable, writablePath{path: path, size: sizeLimit, reason: reason})
 	return a
 }
@@ -796,9 +853,15 @@ func (a App) WithoutNetworkPolicy() App {
 	return a.use("WithoutNetworkPolicy")
 }
 
-// WithPDB sets the PodDisruptionBudget's maxUnavailable (default 1). A PDB
+// WithPDB sets the PodDisruptionBudget's maxUnavailable (default 1): a
+// number of at least 1 or a percentage up to 100% ("25%"); a negative
+// number, an unparsable percentage or one over 100% is refused with the API
+// server's words, 0 or "0%" because no node could ever be drained. A PDB
 // is generated only for more than one replica.
 func (a App) WithPDB(maxUnavailable intstr.IntOrString) App {
+	if msgs := budgetErrs(maxUnavailable); len(msgs) > 0 {
+		a = a.fail(CheckPDB, "WithPDB", intOrStringValue(maxUnavailable), strings.Join(msgs, "; "))
+	}
 	a.pdbMaxUnavailable = &maxUnavailable
 	return a.use("WithPDB")
 }

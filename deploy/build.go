@@ -63,6 +63,9 @@ type builder struct {
 	// knownBad holds values (the app name, say) already reported as the
 	// cause; object problems quoting them are cascades.
 	knownBad map[string]bool
+	// repeated holds the object fields (by check) that hold an option
+	// value already reported as invalid (see repeats.go).
+	repeated map[string]bool
 }
 
 func (b *builder) add(id CheckID, kind string, errs ...*field.Error) {
@@ -279,13 +282,13 @@ func (b *builder) resources(rs resourceSpec, fld *field.Path) corev1.ResourceReq
 func (b *builder) ephemeralDefault() (resource.Quantity, resource.Quantity) {
 	a := b.app
 	disk := resource.MustParse("0")
-	if !a.noTmp && !a.tmpMemory {
-		if q, err := resource.ParseQuantity(a.tmpSize); err == nil {
-			disk.Add(q)
-		}
+	// Unparsable and negative sizes are reported on their own; they add
+	// nothing here, so the sum does not turn into a second problem.
+	if q, err := resource.ParseQuantity(a.tmpSize); err == nil && q.Sign() > 0 && !a.noTmp && !a.tmpMemory {
+		disk.Add(q)
 	}
 	for _, w := range a.writable {
-		if q, err := resource.ParseQuantity(w.size); err == nil {
+		if q, err := resource.ParseQuantity(w.size); err == nil && q.Sign() > 0 {
 			disk.Add(q)
 		}
 	}
@@ -307,6 +310,10 @@ func (b *builder) emptyDir(size string, memory bool, fld *field.Path) *corev1.Em
 	}
 	if q, ok := b.quantity(size, fld, ""); ok {
 		ed.SizeLimit = &q
+		if q.Sign() < 0 {
+			// WithTmp or WithWritablePath reported it.
+			b.repeat(CheckResourcesFormat, fld)
+		}
 	}
 	return ed
 }
@@ -328,7 +335,8 @@ func (b *builder) djangoHost(p *corev1.Probe) *corev1.Probe {
 
 // probes sets the app container's probes: readiness (web default: GET on
 // the port), liveness if asked, and a startup probe sized for the boot
-// time on the liveness (else readiness) handler.
+// time on the liveness (else readiness) handler; a web service behind a
+// Service with neither gets a TCP startup probe on its port.
 func (b *builder) probes(c *corev1.Container) {
 	a := b.app
 	var base *probe.Builder
@@ -350,7 +358,12 @@ func (b *builder) probes(c *corev1.Container) {
 	if a.noStartup || a.bootTime <= 0 {
 		return
 	}
-	if base == nil && a.Kind() == WorkloadWeb {
+	if base == nil && a.hasService() {
+		// Readiness waived behind a Service: the startup probe is what
+		// keeps traffic away until the port accepts connections. Without a
+		// Service nothing waits on it, and a TCP probe on a port the
+		// process may never open (a consumer run with NewApp) would only
+		// get it killed.
 		tcp := probe.TCP(intstr.FromString(a.portName))
 		base = &tcp
 	}

@@ -239,6 +239,47 @@ func TestBuild_OptOuts(t *testing.T) {
 	assert.Equal(t, d.Annotations["ignore-check.pydeploy.io/pdb.missing"], "singleton consumer")
 }
 
+// TestBuild_WebProbesWithoutReadiness: a startup probe is derived only
+// where it holds something back. Behind a Service a waived readiness probe
+// leaves a TCP startup probe that keeps traffic away until the port
+// accepts; with no Service, no readiness and no liveness nothing waits on
+// the port, and a probe on it would only get the process killed. Celery's
+// flower (an HTTP server) is a web service, not a refused worker.
+func TestBuild_WebProbesWithoutReadiness(t *testing.T) {
+	t.Parallel()
+	consumer := web().WithServer(deploy.Command("python", "-m", "api.consumer"))
+	cases := []struct {
+		name    string
+		app     deploy.App
+		startup string // describe the startup probe; "" for none
+	}{
+		{"behind a Service", consumer.WithReplicas(2).WithoutReadiness("answers TCP only"), "tcp http"},
+		{"no Service", consumer.WithoutService().WithoutReadiness("no traffic"), ""},
+		{"no Service, liveness", consumer.WithoutService().WithoutReadiness("no traffic").WithLiveness(probe.TCP(intstr.FromString("http"))), "tcp http"},
+		{"no Service, readiness kept", consumer.WithoutService(), "get /health/ready http"},
+		{"celery flower", web().WithCommand("celery", "-A", "x", "flower", "--port=8000"), "get /health/ready http"},
+		{"Django runserver", web().WithCommand("python", "manage.py", "runserver", "0.0.0.0:8000"), "get /health/ready http"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := mustBuild(t, tc.app).Deployment.Spec.Template.Spec.Containers[0]
+			got := ""
+			switch sp := c.StartupProbe; {
+			case sp == nil:
+			case sp.TCPSocket != nil:
+				got = "tcp " + sp.TCPSocket.Port.String()
+			case sp.HTTPGet != nil:
+				got = "get " + sp.HTTPGet.Path + " " + sp.HTTPGet.Port.String()
+			}
+			assert.Equal(t, got, tc.startup)
+		})
+	}
+	// The refusal's advice builds: the same command as a worker.
+	c := mustBuild(t, worker().WithCommand("celery", "-A", "x", "worker")).Deployment.Spec.Template.Spec.Containers[0]
+	assert.Assert(t, c.Ports == nil && c.ReadinessProbe == nil && c.StartupProbe == nil)
+}
+
 func TestBuild_Resources(t *testing.T) {
 	t.Parallel()
 	b := mustBuild(t, payments().WithCPU("250m").WithCPULimit("1").WithMemory("300Mi", "600Mi").
@@ -266,4 +307,58 @@ func TestBuild_DoesNotMutateApp(t *testing.T) {
 	first := render(t, mustBuild(t, a).Objects())
 	second := render(t, mustBuild(t, a).Objects())
 	assert.Equal(t, string(first), string(second))
+}
+
+// TestBuild_OneProblemPerCause: an invalid option value is reported once,
+// on the option, not again on the object field it is rendered into, nor on
+// the probes and Service that name an invalid port.
+func TestBuild_OneProblemPerCause(t *testing.T) {
+	t.Parallel()
+	http := intstr.FromString("http")
+	cases := []struct {
+		name string
+		app  deploy.App
+		want string // the one problem
+	}{
+		{"negative replicas", web().WithReplicas(-1), "App options.WithReplicas: Invalid value: -1: must be greater than or equal to 0 [deployment.spec]"},
+		{"negative min ready", web().WithMinReady(-time.Second), `App options.WithMinReady: Invalid value: "-1s": must be greater than or equal to 0 [deployment.spec]`},
+		{"negative backoff", oneOff().WithBackoffLimit(-1), "App options.WithBackoffLimit: Invalid value: -1: must be greater than or equal to 0 [job.spec]"},
+		{"negative CronJob backoff", cron().WithBackoffLimit(-1), "App options.WithBackoffLimit: Invalid value: -1: must be greater than or equal to 0 [job.spec]"},
+		{"zero active deadline", oneOff().WithActiveDeadline(0), `App options.WithActiveDeadline: Invalid value: "0s": must be greater than 0; use WithoutActiveDeadline to let the Job run forever [job.spec]`},
+		{"negative TTL", oneOff().WithTTLAfterFinished(-time.Second), `App options.WithTTLAfterFinished: Invalid value: "-1s": must be greater than or equal to 0 [job.spec]`},
+		{"negative starting deadline", cron().WithStartingDeadline(-time.Second), `App options.WithStartingDeadline: Invalid value: "-1s": must be greater than or equal to 0 [cronjob.spec]`},
+		{"negative history limits", cron().WithHistoryLimits(-1, -1), "App options.WithHistoryLimits: Invalid value: [-1,-1]: successfulJobsHistoryLimit and failedJobsHistoryLimit must be greater than or equal to 0 [cronjob.spec]"},
+		{"negative failed history", cron().WithHistoryLimits(3, -1), "App options.WithHistoryLimits: Invalid value: -1: failedJobsHistoryLimit must be greater than or equal to 0 [cronjob.spec]"},
+		{"negative migration backoff", web().WithMigration(deploy.NewMigration("true").WithBackoffLimit(-1)), "App options.Migration.WithBackoffLimit: Invalid value: -1: must be greater than or equal to 0 [job.spec]"},
+		{"negative migration TTL", web().WithMigration(deploy.NewMigration("true").WithTTLAfterFinished(-time.Second)), `App options.Migration.WithTTLAfterFinished: Invalid value: "-1s": must be greater than or equal to 0 [job.spec]`},
+		{"port 0 without a name", web().WithPort(0, ""), `App options.WithPort: Invalid value: [0,""]: port must be between 1 and 65535, inclusive; name is required: probes and the Service target the port by name [ports.format]`},
+		{"port out of range", web().WithPort(70000, "http"), "App options.WithPort: Invalid value: 70000: port must be between 1 and 65535, inclusive [ports.format]"},
+		{"port name invalid", web().WithPort(8000, "HTTP_1"), `App options.WithPort: Invalid value: "HTTP_1": name "HTTP_1" must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-) and must contain at least one letter (a-z) [ports.format]`},
+		{"port name empty", web().WithPort(8000, ""), `App options.WithPort: Invalid value: "": name is required: probes and the Service target the port by name [ports.format]`},
+		{"negative /tmp size", web().WithTmp("-1Mi", false), `App options.WithTmp: Invalid value: "-1Mi": SizeLimit field must be a valid resource quantity: must be greater than or equal to 0 [resources.format]`},
+		{"negative /tmp size with a migration", web().WithTmp("-1Mi", true).WithMigration(deploy.NewMigration("true")),
+			`App options.WithTmp: Invalid value: "-1Mi": SizeLimit field must be a valid resource quantity: must be greater than or equal to 0 [resources.format]`},
+		{"negative writable path size", web().WithWritablePath("/x", "-1Gi", "cache"),
+			`App options.WithWritablePath[/x]: Invalid value: "-1Gi": SizeLimit field must be a valid resource quantity: must be greater than or equal to 0 [resources.format]`},
+		{"service port 0", web().WithServicePort(0), "App options.WithServicePort: Invalid value: 0: must be between 1 and 65535, inclusive [ports.format]"},
+		{"service port out of range", web().WithServicePort(70000), "App options.WithServicePort: Invalid value: 70000: must be between 1 and 65535, inclusive [ports.format]"},
+		{"migration without a command", worker().WithMigration(deploy.NewMigration()),
+			`App migration.command: Required value: the migration needs the command to run, e.g. NewMigration("python", "manage.py", "migrate", "--noinput"); without one the Job runs the image's default CMD, usually the web server, which never completes [server.config]`},
+		{"negative PDB budget", web().WithPDB(intstr.FromInt32(-1)), "App options.WithPDB: Invalid value: -1: must be greater than or equal to 0 [pdb.policy]"},
+		{"unparsable PDB percentage", web().WithPDB(intstr.FromString("half")),
+			`App options.WithPDB: Invalid value: "half": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%') [pdb.policy]`},
+		{"PDB percentage over 100", web().WithPDB(intstr.FromString("150%")), `App options.WithPDB: Invalid value: "150%": must not be greater than 100% [pdb.policy]`},
+		{"HTTP readiness on a worker", worker().WithReplicas(2).WithReadiness(probe.HTTPGet("/ready", http)),
+			"App options.WithReadiness: Forbidden: a worker has no port; give it an exec probe (probe.Exec), e.g. one that checks a heartbeat file [option.not-applicable]"},
+		{"TCP liveness on a worker", worker().WithLiveness(probe.TCP(http)),
+			"App options.WithLiveness: Forbidden: a worker has no port; give it an exec probe (probe.Exec), e.g. one that checks a heartbeat file [option.not-applicable]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ve := buildErr(t, tc.app)
+			assert.Equal(t, len(ve.Problems), 1, "%s", ve)
+			assert.Equal(t, ve.Problems[0].String(), tc.want)
+		})
+	}
 }

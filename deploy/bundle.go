@@ -112,7 +112,7 @@ func (b *builder) cascade(p Problem) bool {
 	if p.Kind == kindApp {
 		return false
 	}
-	if b.suppress[p.Check] {
+	if b.suppress[p.Check] || b.repeats(p) {
 		return true
 	}
 	if p.Check == CheckName || p.Check == CheckLabels || p.Check == CheckServiceAccountField || p.Check == CheckScheduling {
@@ -124,7 +124,7 @@ func (b *builder) cascade(p Problem) bool {
 }
 
 func (a App) newBuilder() *builder {
-	b := &builder{app: a, suppress: map[CheckID]bool{}, knownBad: map[string]bool{}, cmNames: map[string]string{}}
+	b := &builder{app: a, suppress: map[CheckID]bool{}, knownBad: map[string]bool{}, repeated: map[string]bool{}, cmNames: map[string]string{}}
 	minor, err := kubeMinor(a.kubeVersion)
 	if err != nil {
 		minor, _ = kubeMinor("")

@@ -11,7 +11,9 @@ import (
 // object it was found on ("Deployment", "Service", ... or "App" for the
 // spec itself) and the field error, whose path is relative to that object.
 // Build leaves Name empty for objects named after the app; Validate always
-// sets it.
+// sets it, except on a problem of the whole set: several objects without a
+// namespace are one namespace.unset problem with no Kind or Name, whose
+// message names the objects.
 type Problem struct {
 	Check     CheckID
 	Kind      string
@@ -23,8 +25,12 @@ type Problem struct {
 // String renders the problem as one line:
 // "Deployment spec.template.spec.containers[0].image: Invalid value: ...: ... [image.latest-tag]",
 // with the object's name after the kind ("ConfigMap/settings-7c2h9k4m2t
-// data[x]: ...") when Name is set.
+// data[x]: ...") when Name is set, and no object for a problem of the
+// whole set.
 func (p Problem) String() string {
+	if p.Kind == "" {
+		return fmt.Sprintf("%s [%s]", p.Err.Error(), p.Check)
+	}
 	obj := p.Kind
 	if p.Name != "" {
 		obj += "/" + p.Name

@@ -126,10 +126,13 @@ func (a App) WithoutStartingDeadline() App {
 // WithHistoryLimits sets how many successful and failed Jobs the CronJob
 // keeps (default 3 and 1). CronJobs.
 func (a App) WithHistoryLimits(successful, failed int32) App {
-	if successful < 0 {
+	// One problem per call, showing the arguments at fault.
+	switch {
+	case successful < 0 && failed < 0:
+		a = a.fail(CheckCronJobSpec, "WithHistoryLimits", []int32{successful, failed}, "successfulJobsHistoryLimit and failedJobsHistoryLimit must be greater than or equal to 0")
+	case successful < 0:
 		a = a.fail(CheckCronJobSpec, "WithHistoryLimits", successful, "successfulJobsHistoryLimit must be greater than or equal to 0")
-	}
-	if failed < 0 {
+	case failed < 0:
 		a = a.fail(CheckCronJobSpec, "WithHistoryLimits", failed, "failedJobsHistoryLimit must be greater than or equal to 0")
 	}
 	a.cron.successfulHistory, a.cron.failedHistory = &successful, &failed
@@ -175,6 +178,8 @@ type Migration struct {
 }
 
 // NewMigration starts a migration running argv as the container command.
+// argv is required: Build refuses a migration without a program (the Job
+// would run the image's default CMD, usually the web server).
 func NewMigration(argv ...string) Migration { return Migration{argv: slices.Clone(argv)} }
 
 // AsArgs renders argv as the container's args, keeping the image's
@@ -221,7 +226,8 @@ func (m Migration) WithoutTTLAfterFinished() Migration {
 }
 
 // WithMigration adds a migration Job run before the workload (web services
-// and workers). See Migration.
+// and workers). See Migration. A Migration without a command (a zero value,
+// or NewMigration()) is an error (server.config).
 func (a App) WithMigration(m Migration) App {
 	m.argv = slices.Clone(m.argv)
 	a.migration = &m

@@ -118,6 +118,7 @@ func (b *builder) validateOptions() {
 	}
 	for _, f := range a.errs {
 		b.add(f.check, kindApp, field.Invalid(fld.Child(f.option), f.value, f.detail))
+		b.repeat(f.check, b.optionFields(f.option)...)
 	}
 	for _, cm := range a.configMaps {
 		for _, f := range cm.errs {
@@ -125,8 +126,13 @@ func (b *builder) validateOptions() {
 		}
 	}
 	if m := a.migration; m != nil {
+		if len(m.argv) == 0 || strings.TrimSpace(m.argv[0]) == "" {
+			b.add(CheckServer, kindApp, field.Required(field.NewPath("migration", "command"),
+				`the migration needs the command to run, e.g. NewMigration("python", "manage.py", "migrate", "--noinput"); without one the Job runs the image's default CMD, usually the web server, which never completes`))
+		}
 		for _, f := range m.errs {
 			b.add(f.check, kindApp, field.Invalid(fld.Child(f.option), f.value, f.detail))
+			b.repeat(f.check, b.optionFields(f.option)...)
 		}
 	}
 }
@@ -149,6 +155,10 @@ func (b *builder) validateConditionalOptions(fld *field.Path) {
 	if a.Kind() == WorkloadWorker && len(a.extraPorts) == 0 && a.called("WithNetworkPolicyFrom") {
 		b.add(CheckOption, kindApp, field.Forbidden(fld.Child("WithNetworkPolicyFrom"), "the worker declares no port, so its NetworkPolicy admits no ingress from anyone; declare one with WithExtraPort"))
 	}
+	if a.Kind() == WorkloadWeb && a.noReadiness && a.liveness == nil && !a.hasService() && a.called("WithBootTime") {
+		b.add(CheckOption, kindApp, field.Forbidden(fld.Child("WithBootTime"),
+			"derives a startup probe that holds back the readiness or liveness probe, and without readiness, liveness or a Service there is none; add WithLiveness"))
+	}
 	if a.Kind() != WorkloadWeb && a.liveness == nil && a.called("WithBootTime") {
 		b.add(CheckOption, kindApp, field.Forbidden(fld.Child("WithBootTime"), "derives a startup probe that holds back the liveness probe, and there is none; add WithLiveness"))
 	}
@@ -157,11 +167,14 @@ func (b *builder) validateConditionalOptions(fld *field.Path) {
 	}
 	if a.Kind() == WorkloadWorker {
 		for _, p := range []struct {
-			name string
-			b    *probe.Builder
-		}{{"WithReadiness", a.readiness}, {"WithLiveness", a.liveness}} {
+			name  string
+			b     *probe.Builder
+			kinds []probe.Kind // the probes Build derives from it
+		}{{"WithReadiness", a.readiness, []probe.Kind{probe.KindReadiness}}, {"WithLiveness", a.liveness, []probe.Kind{probe.KindLiveness, probe.KindStartup}}} {
 			if p.b != nil && p.b.Handler().Exec == nil && len(a.extraPorts) == 0 {
 				b.add(CheckOption, kindApp, field.Forbidden(fld.Child(p.name), "a worker has no port; give it an exec probe (probe.Exec), e.g. one that checks a heartbeat file"))
+				// The probe's port, which no container declares, is this cause.
+				b.repeat(CheckProbePort, b.probePorts(p.b, p.kinds...)...)
 			}
 		}
 	}
@@ -218,6 +231,12 @@ func (b *builder) validateServerKind() {
 	case s.kind == "":
 	case a.Kind() == WorkloadWeb && s.isWorker():
 		b.add(CheckOption, kindApp, field.Forbidden(fld, s.presetName()+" is a task-queue worker with no HTTP port; describe it with NewWorker"))
+	case a.Kind() == WorkloadWeb && s.kind == KindCommand:
+		if prog, preset := queueWorkerProgram(s.argv); prog != "" {
+			b.add(CheckOption, kindApp, field.Forbidden(fld.Child("command"), fmt.Sprintf(
+				"runs %s, a task-queue worker that serves no HTTP; a web service (NewApp) declares a port, probes it and admits traffic to it, and kubelet restarts a process that never opens it; describe it with NewWorker(...).WithServer(%s(...)), or NewWorker with this Command",
+				prog, preset)))
+		}
 	case a.Kind() != WorkloadWeb && (s.kind == KindGunicorn || s.kind == KindUvicorn):
 		b.add(CheckOption, kindApp, field.Forbidden(fld, fmt.Sprintf("%s serves HTTP, and a %s has no port or Service; use NewApp, or Command for a one-off process", s.presetName(), a.Kind())))
 	case (a.Kind() == WorkloadJob || a.Kind() == WorkloadCronJob) && s.isWorker():

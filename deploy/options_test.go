@@ -7,6 +7,7 @@ import (
 
 	"gotest.tools/v3/assert"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/pydeploy/pydeploy/deploy"
@@ -70,6 +71,18 @@ func TestOptions_NeverIgnored(t *testing.T) {
 		{"time zone on a Job", oneOff().WithTimeZone("UTC"), deploy.CheckOption, "WithTimeZone"},
 		{"Celery behind a Service", web().WithServer(deploy.Celery("api.celery:app")), deploy.CheckOption, "describe it with NewWorker"},
 		{"gunicorn as a CronJob", cron().WithServer(deploy.Gunicorn("api.wsgi:application")), deploy.CheckOption, "serves HTTP"},
+		{"the issue's Celery worker as a web service", deploy.NewApp("jobs", "shop").WithImage("ghcr.io/acme/api:1.0.0").
+			WithServer(deploy.Command("celery", "-A", "x", "worker")).WithoutService().WithoutReadiness("worker"),
+			deploy.CheckOption, "server.command: Forbidden: runs celery, a task-queue worker that serves no HTTP"},
+		{"python -m celery as a web service", web().WithCommand("python3.12", "-m", "celery", "-A", "x", "worker"), deploy.CheckOption, "NewWorker(...).WithServer(deploy.Celery(...))"},
+		{"uv run dramatiq as a web service", web().WithArgs("uv", "run", "dramatiq", "api.tasks"), deploy.CheckOption, "runs dramatiq"},
+		{"rq in a shell as a web service", web().WithCommand("/bin/sh", "-c", "exec rq worker default"), deploy.CheckOption, "NewWorker(...).WithServer(deploy.RQ(...))"},
+		{"arq by path as a web service", web().WithCommand("/usr/local/bin/arq", "api.worker.Settings"), deploy.CheckOption, "runs arq"},
+		{"django-rq worker as a web service", web().WithCommand("python", "manage.py", "rqworker", "default"), deploy.CheckOption, "runs manage.py rqworker"},
+		{"huey as a web service", web().WithCommand("./manage.py", "run_huey"), deploy.CheckOption, "runs manage.py run_huey"},
+		{"celery beat as a web service", web().WithCommand("celery", "-A", "x", "beat"), deploy.CheckOption, "runs celery"},
+		{"boot time with nothing to hold back", web().WithServer(deploy.Command("python", "-m", "api.consumer")).WithoutService().WithoutReadiness("no traffic").WithBootTime(2 * time.Minute),
+			deploy.CheckOption, "options.WithBootTime: Forbidden: derives a startup probe"},
 		{"Celery as a Job", oneOff().WithServer(deploy.Celery("api.celery:app")), deploy.CheckOption, "never completes"},
 		// Servers.
 		{"Uvicorn WithTimeout", web().WithServer(deploy.Uvicorn("api.asgi:app").WithTimeout(time.Minute)), deploy.CheckOption, "server.WithTimeout"},
@@ -100,6 +113,10 @@ func TestOptions_NeverIgnored(t *testing.T) {
 		{"negative migration backoff", web().WithMigration(deploy.NewMigration("true").WithBackoffLimit(-2)), deploy.CheckJobSpec, "must be greater than or equal to 0"},
 		{"negative history", cron().WithHistoryLimits(-1, 1), deploy.CheckCronJobSpec, "must be greater than or equal to 0"},
 		{"negative starting deadline", cron().WithStartingDeadline(-time.Second), deploy.CheckCronJobSpec, "must be greater than or equal to 0"},
+		{"service port 0", web().WithServicePort(0), deploy.CheckPorts, "options.WithServicePort: Invalid value: 0: must be between 1 and 65535, inclusive"},
+		{"negative service port", web().WithServicePort(-80), deploy.CheckPorts, "options.WithServicePort: Invalid value: -80: must be between 1 and 65535, inclusive"},
+		{"migration without a command", web().WithMigration(deploy.NewMigration()), deploy.CheckServer, "migration.command: Required value: the migration needs the command to run"},
+		{"migration literal without a command", web().WithMigration(deploy.Migration{}.AsArgs()), deploy.CheckServer, "runs the image's default CMD"},
 		{"bad schedule", deploy.NewCronJob("report", "shop", "every day").WithImage("ghcr.io/acme/api:1.0.0").WithCommand("true"), deploy.CheckCronJobSpec, "expected exactly 5 fields"},
 		{"bad time zone", cron().WithTimeZone("Mars/Olympus"), deploy.CheckCronJobSpec, "unknown time zone"},
 		{"bad Kubernetes version", web().WithKubernetesVersion("1.10"), deploy.CheckKubernetesVersion, "is older than 1.23"},
@@ -129,6 +146,17 @@ func TestOptions_NegativeQuantities(t *testing.T) {
 		WithEphemeralStorage("-1Gi", "1Gi"))
 	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckResourcesFormat, deploy.CheckResourcesFormat})
 	assert.ErrorContains(t, ve, `containers[1].resources.requests[cpu]: Invalid value: "-1": must be greater than or equal to 0`)
+	// A negative emptyDir.sizeLimit, which the API server refuses too.
+	ve = buildErr(t, web().WithTmp("-1Mi", false).WithWritablePath("/cache", "-2Mi", "the model cache"))
+	assert.Equal(t, ve.Error(), `app shop/api: 2 problem(s):
+  App options.WithTmp: Invalid value: "-1Mi": SizeLimit field must be a valid resource quantity: must be greater than or equal to 0 [resources.format]
+  App options.WithWritablePath[/cache]: Invalid value: "-2Mi": SizeLimit field must be a valid resource quantity: must be greater than or equal to 0 [resources.format]`)
+	b := mustBuild(t, web())
+	neg := resource.MustParse("-1Mi")
+	b.Deployment.Spec.Template.Spec.Volumes[0].EmptyDir.SizeLimit = &neg
+	_, err := deploy.Validate(b.Objects()...)
+	assert.Error(t, err, `1 problem(s):
+  Deployment/api spec.template.spec.volumes[0].emptyDir.sizeLimit: Invalid value: "-1Mi": SizeLimit field must be a valid resource quantity: must be greater than or equal to 0 [resources.format]`)
 	ve = buildErr(t, web().WithCPU("lots"))
 	assert.ErrorContains(t, ve, `Invalid value: "lots": quantities must match the regular expression`)
 	assert.DeepEqual(t, ve.Checks(), []deploy.CheckID{deploy.CheckResourcesFormat})

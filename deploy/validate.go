@@ -49,7 +49,8 @@ type ValidateOptions struct {
 // annotations (as Build records them) are honoured. Problems are
 // de-duplicated, and one that merely follows from another reported
 // problem (a selector that selects nothing because it is invalid) is left
-// out.
+// out. Several objects without a namespace are one namespace.unset
+// warning for the set, naming them.
 //
 // The warnings are returned whether or not there are errors; err is a
 // *ValidationError holding the error-severity problems (and the warnings
@@ -79,10 +80,43 @@ func ValidateWith(opts ValidateOptions, objs ...runtime.Object) (warnings []Prob
 			errs = append(errs, p)
 		}
 	}
+	warnings = mergeUnsetNamespaces(warnings)
 	if len(errs) > 0 {
 		return warnings, &ValidationError{Problems: errs, Warnings: warnings}
 	}
 	return warnings, nil
+}
+
+// mergeUnsetNamespaces reports the objects without a namespace once for the
+// set, in place of the first: they share one cause (a kustomize base, or a
+// namespace left out of the generator) and one fix.
+func mergeUnsetNamespaces(ps []Problem) []Problem {
+	unset := func(p Problem) bool {
+		return p.Check == CheckNamespace && p.Err.Type == field.ErrorTypeRequired && p.Err.Field == "metadata.namespace"
+	}
+	var objs []string
+	for _, p := range ps {
+		if unset(p) {
+			objs = append(objs, p.Kind+"/"+p.Name)
+		}
+	}
+	if len(objs) < 2 {
+		return ps
+	}
+	out := make([]Problem, 0, len(ps)-len(objs)+1)
+	merged := false
+	for _, p := range ps {
+		switch {
+		case !unset(p):
+			out = append(out, p)
+		case !merged:
+			merged = true
+			out = append(out, Problem{Check: CheckNamespace, Err: field.Required(field.NewPath("metadata", "namespace"), fmt.Sprintf(
+				"%d objects set none (%s): they land in whatever namespace they are applied to; set metadata.namespace on each, or in a kustomize base leave it to the overlay's namespace: field (manifest.ApplyOptions.Namespace also fills it)",
+				len(objs), strings.Join(objs, ", ")))})
+		}
+	}
+	return out
 }
 
 // item is one object under validation, typed where its kind is known.

@@ -170,8 +170,8 @@ func (v *validator) checkPorts(it *item, c *corev1.Container, cfld *field.Path) 
 			v.add(it, CheckPorts, field.Required(f.Child("name"), "ports are targeted by name; name every port"))
 			continue
 		}
-		for _, m := range validation.IsValidPortName(p.Name) {
-			v.add(it, CheckPorts, field.Invalid(f.Child("name"), p.Name, m))
+		if msgs := validation.IsValidPortName(p.Name); len(msgs) > 0 {
+			v.add(it, CheckPorts, field.Invalid(f.Child("name"), p.Name, strings.Join(msgs, " and ")))
 		}
 		if names[p.Name] {
 			v.add(it, CheckPorts, field.Duplicate(f.Child("name"), p.Name))
@@ -402,6 +402,10 @@ func (v *validator) checkVolumes(it *item, ps *corev1.PodSpec, pf *field.Path, c
 		if declared[vol.Name] {
 			v.add(it, CheckVolumes, field.Duplicate(f.Child("name"), vol.Name))
 		}
+		if ed := vol.EmptyDir; ed != nil && ed.SizeLimit != nil && ed.SizeLimit.Sign() < 0 {
+			// core validation.go:557
+			v.add(it, CheckResourcesFormat, field.Invalid(f.Child("emptyDir", "sizeLimit"), ed.SizeLimit.String(), emptyDirNegative))
+		}
 		declared[vol.Name] = true
 	}
 	for _, pc := range cs {
@@ -544,6 +548,14 @@ func (v *validator) checkProbes(it *item, c *corev1.Container, cfld *field.Path)
 		}
 		f := cfld.Child(pr.kind.String())
 		errs := probe.Validate(pr.p, pr.kind, f)
+		port, pf := probePort(pr.p, f)
+		if pf != nil && targetsInvalidPort(c, port) {
+			// The container port is reported itself (ports.format); the
+			// probe naming it is that cause again.
+			errs = slices.DeleteFunc(errs, func(e *field.Error) bool { return e.Field == pf.String() })
+			v.add(it, CheckProbeSpec, errs...)
+			continue
+		}
 		v.add(it, CheckProbeSpec, errs...)
 		if len(errs) == 0 {
 			v.checkProbePort(it, c, pr.p, f)
@@ -569,17 +581,42 @@ func describeProbe(p *corev1.Probe) string {
 	return "no handler"
 }
 
+// probePort returns the port a probe targets and the path of its field;
+// nil for exec probes.
+func probePort(p *corev1.Probe, f *field.Path) (intstr.IntOrString, *field.Path) {
+	switch {
+	case p.HTTPGet != nil:
+		return p.HTTPGet.Port, f.Child("httpGet", "port")
+	case p.TCPSocket != nil:
+		return p.TCPSocket.Port, f.Child("tcpSocket", "port")
+	case p.GRPC != nil:
+		return intstr.FromInt32(p.GRPC.Port), f.Child("grpc", "port")
+	}
+	return intstr.IntOrString{}, nil
+}
+
+// targetsInvalidPort reports whether port names (or numbers) a port the
+// container declares with an invalid number or name.
+func targetsInvalidPort(c *corev1.Container, port intstr.IntOrString) bool {
+	return slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool {
+		invalid := len(validation.IsValidPortNum(int(cp.ContainerPort))) > 0 || cp.Name == "" || len(validation.IsValidPortName(cp.Name)) > 0
+		if port.Type == intstr.String {
+			return invalid && cp.Name == port.StrVal
+		}
+		return invalid && cp.ContainerPort == port.IntVal
+	})
+}
+
 func (v *validator) checkProbePort(it *item, c *corev1.Container, p *corev1.Probe, f *field.Path) {
-	var port intstr.IntOrString
-	var pf *field.Path
+	port, pf := probePort(p, f)
 	var handler string
 	switch {
 	case p.HTTPGet != nil:
-		port, pf, handler = p.HTTPGet.Port, f.Child("httpGet", "port"), "HTTPGet"
+		handler = "HTTPGet"
 	case p.TCPSocket != nil:
-		port, pf, handler = p.TCPSocket.Port, f.Child("tcpSocket", "port"), "TCPSocket"
+		handler = "TCPSocket"
 	case p.GRPC != nil:
-		port, pf, handler = intstr.FromInt32(p.GRPC.Port), f.Child("grpc", "port"), "GRPC"
+		handler = "GRPC"
 	default:
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -54,11 +55,7 @@ func (v *validator) checkService(it *item, s *corev1.Service) {
 			v.add(it, CheckServicePortNames, field.Duplicate(f.Child("name"), p.Name))
 		}
 		names[p.Name] = true
-		if tp := p.TargetPort; tp.Type == intstr.String {
-			for _, m := range validation.IsValidPortName(tp.StrVal) {
-				v.add(it, CheckPorts, field.Invalid(f.Child("targetPort"), tp.StrVal, m))
-			}
-		} else if tp.IntVal != 0 {
+		if tp := p.TargetPort; tp.Type == intstr.Int && tp.IntVal != 0 {
 			for _, m := range validation.IsValidPortNum(int(tp.IntVal)) {
 				v.add(it, CheckPorts, field.Invalid(f.Child("targetPort"), tp.IntVal, m))
 			}
@@ -213,6 +210,7 @@ func (v *validator) relateServices() {
 	for _, e := range typedItems[*corev1.Service](v) {
 		s, it := e.obj, e.it
 		if len(s.Spec.Selector) == 0 || s.Spec.Type == corev1.ServiceTypeExternalName || len(labelErrs(s.Spec.Selector, nil)) > 0 {
+			v.checkTargetPortNames(it, s, nil)
 			continue
 		}
 		sel := &metav1.LabelSelector{MatchLabels: s.Spec.Selector}
@@ -223,6 +221,7 @@ func (v *validator) relateServices() {
 				selected = append(selected, w)
 			}
 		}
+		v.checkTargetPortNames(it, s, selected)
 		if len(selected) == 0 {
 			if ws := v.workloads(ns); len(ws) > 0 && anySelectable(ws) {
 				v.add(it, CheckServiceDangling, field.Invalid(field.NewPath("spec", "selector"), s.Spec.Selector,
@@ -272,6 +271,26 @@ func (v *validator) hasHPA(w *item) bool {
 	return false
 }
 
+// checkTargetPortNames checks the Service's named target ports, except one
+// that names an invalid port of a container it selects: that container
+// port is reported itself (ports.format), and the Service naming it is the
+// same cause again.
+func (v *validator) checkTargetPortNames(it *item, s *corev1.Service, selected []*item) {
+	for i, p := range s.Spec.Ports {
+		tp := p.TargetPort
+		if tp.Type != intstr.String || slices.ContainsFunc(selected, func(w *item) bool { return declaresInvalidPort(w.pod.spec, tp) }) {
+			continue
+		}
+		if msgs := validation.IsValidPortName(tp.StrVal); len(msgs) > 0 {
+			v.add(it, CheckPorts, field.Invalid(field.NewPath("spec", "ports").Index(i).Child("targetPort"), tp.StrVal, strings.Join(msgs, " and ")))
+		}
+	}
+}
+
+func declaresInvalidPort(ps *corev1.PodSpec, port intstr.IntOrString) bool {
+	return slices.ContainsFunc(ps.Containers, func(c corev1.Container) bool { return targetsInvalidPort(&c, port) })
+}
+
 // checkTargetPorts checks a Service's target ports against the workload it
 // selects, and that the containers serving them have readiness probes.
 func (v *validator) checkTargetPorts(it *item, s *corev1.Service, w *item) {
@@ -308,15 +327,9 @@ func (v *validator) relatePDBs() {
 		pdb, it := e.obj, e.it
 		spec := field.NewPath("spec")
 		ns := it.meta.GetNamespace()
-		if pdb.Spec.MaxUnavailable == nil && pdb.Spec.MinAvailable == nil {
-			v.add(it, CheckPDB, field.Required(spec.Child("maxUnavailable"), "set maxUnavailable (or minAvailable), or the budget allows nothing useful"))
-		}
-		if mu := pdb.Spec.MaxUnavailable; mu != nil {
-			if mu.Type == intstr.String && len(validation.IsValidPercent(mu.StrVal)) > 0 {
-				v.add(it, CheckPDB, field.Invalid(spec.Child("maxUnavailable"), mu.String(), "must be an integer or a percentage"))
-			} else if isZero(*mu) {
-				v.add(it, CheckPDB, field.Invalid(spec.Child("maxUnavailable"), mu.String(), "must allow at least one disruption, or no node can ever be drained"))
-			}
+		maOK := v.checkPDBBudgets(it, pdb)
+		if mu := pdb.Spec.MaxUnavailable; mu != nil && len(budgetErrs(*mu)) == 0 && isZero(*mu) {
+			v.add(it, CheckPDB, field.Invalid(spec.Child("maxUnavailable"), mu.String(), "must allow at least one disruption, or no node can ever be drained"))
 		}
 		if pdb.Spec.UnhealthyPodEvictionPolicy == nil && v.minor >= featureUnhealthyPodEviction.since {
 			v.add(it, CheckPDB, field.Required(spec.Child("unhealthyPodEvictionPolicy"), "set AlwaysAllow so crash-looping pods do not block node drains"))
@@ -338,7 +351,7 @@ func (v *validator) relatePDBs() {
 			}
 			continue
 		}
-		if ma := pdb.Spec.MinAvailable; ma != nil {
+		if ma := pdb.Spec.MinAvailable; ma != nil && maOK {
 			n := selected[0].pod.replicas
 			if (ma.Type == intstr.String && percent(*ma) >= 100) || (ma.Type == intstr.Int && ma.IntVal >= n) {
 				v.add(it, CheckPDB, field.Invalid(spec.Child("minAvailable"), ma.String(),
@@ -354,6 +367,66 @@ func (v *validator) relatePDBs() {
 				fmt.Sprintf("a %s with %d replicas needs a PodDisruptionBudget so node drains keep it serving", it.kind(), it.pod.replicas)))
 		}
 	}
+}
+
+// checkPDBBudgets checks maxUnavailable and minAvailable as the API server
+// does (policy ValidatePodDisruptionBudgetSpec): one of them, each a
+// non-negative integer or a percentage of at most 100%. It reports whether
+// minAvailable is valid.
+func (v *validator) checkPDBBudgets(it *item, pdb *policyv1.PodDisruptionBudget) bool {
+	spec := field.NewPath("spec")
+	mu, ma := pdb.Spec.MaxUnavailable, pdb.Spec.MinAvailable
+	switch {
+	case mu == nil && ma == nil:
+		v.add(it, CheckPDB, field.Required(spec.Child("maxUnavailable"), "set maxUnavailable (or minAvailable), or the budget allows nothing useful"))
+	case mu != nil && ma != nil:
+		v.add(it, CheckPDB, field.Invalid(spec, field.OmitValueType{}, "minAvailable and maxUnavailable cannot be both set"))
+	}
+	maOK := true
+	for _, b := range []struct {
+		name string
+		val  *intstr.IntOrString
+	}{{"maxUnavailable", mu}, {"minAvailable", ma}} {
+		if b.val == nil {
+			continue
+		}
+		msgs := budgetErrs(*b.val)
+		if len(msgs) > 0 {
+			v.add(it, CheckPDB, field.Invalid(spec.Child(b.name), intOrStringValue(*b.val), strings.Join(msgs, "; ")))
+		}
+		if b.name == "minAvailable" {
+			maOK = len(msgs) == 0
+		}
+	}
+	return maOK
+}
+
+// budgetErrs is apps ValidatePositiveIntOrPercent and
+// IsNotMoreThan100Percent: the API server's rules for a PDB's
+// maxUnavailable and minAvailable.
+func budgetErrs(val intstr.IntOrString) []string {
+	if val.Type == intstr.String {
+		if msgs := validation.IsValidPercent(val.StrVal); len(msgs) > 0 {
+			return msgs
+		}
+		if percent(val) > 100 {
+			return []string{"must not be greater than 100%"}
+		}
+		return nil
+	}
+	if val.IntVal < 0 {
+		return []string{"must be greater than or equal to 0"}
+	}
+	return nil
+}
+
+// intOrStringValue is the value to show in a field error: the number or
+// the string.
+func intOrStringValue(val intstr.IntOrString) any {
+	if val.Type == intstr.String {
+		return val.StrVal
+	}
+	return val.IntVal
 }
 
 // checkSpread is scheduling.anti-affinity: more than one replica spreads

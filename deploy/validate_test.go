@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/pydeploy/pydeploy/deploy"
 	"github.com/pydeploy/pydeploy/manifest"
@@ -85,10 +86,21 @@ func TestValidate_Noise(t *testing.T) {
 	assert.NilError(t, err, "an empty namespace (a kustomize base) is allowed")
 	assert.Equal(t, len(b.Warnings), 1)
 	assert.ErrorContains(t, b.Warnings[0].Err, "set namespace: in the overlay")
+	// Validate reports the unset namespace once for the set, naming the
+	// objects, not once per object.
 	warnings, err := deploy.Validate(b.Objects()...)
 	assert.NilError(t, err)
-	assert.Equal(t, len(warnings), len(b.Objects()))
-	assert.Equal(t, warnings[0].Check, deploy.CheckNamespace)
+	assert.Equal(t, len(warnings), 1, "%v", warnings)
+	assert.Equal(t, warnings[0].String(), "metadata.namespace: Required value: 5 objects set none "+
+		"(ServiceAccount/api, NetworkPolicy/api, Service/api, Deployment/api, PodDisruptionBudget/api): "+
+		"they land in whatever namespace they are applied to; set metadata.namespace on each, or in a kustomize base "+
+		"leave it to the overlay's namespace: field (manifest.ApplyOptions.Namespace also fills it) [namespace.unset]")
+	// One object without a namespace is reported on the object.
+	b.Deployment.Namespace, b.PodDisruptionBudget.Namespace, b.ServiceAccount.Namespace, b.NetworkPolicy.Namespace = "shop", "shop", "shop", "shop"
+	warnings, err = deploy.Validate(b.Objects()...)
+	assert.NilError(t, err)
+	assert.Equal(t, len(warnings), 1, "%v", warnings)
+	assert.Equal(t, warnings[0].Kind+"/"+warnings[0].Name, "Service/api")
 	assert.ErrorContains(t, warnings[0].Err, "overlay's namespace: field")
 
 	// Warnings are returned with the errors, not after they are fixed.
@@ -103,6 +115,53 @@ func TestValidate_Noise(t *testing.T) {
 	bb.Deployment.Spec.Selector.MatchLabels[deploy.LabelName] = "-bad-"
 	ve2 := validateErr(t, bb.Objects()...)
 	assert.DeepEqual(t, ve2.Checks(), []deploy.CheckID{deploy.CheckLabels})
+
+	// An invalid container port name is reported on the container, not
+	// again on the probes and the Service target port that name it.
+	bb = mustBuild(t, payments())
+	c := &bb.Deployment.Spec.Template.Spec.Containers[0]
+	c.Ports[0].Name = "HTTP"
+	c.ReadinessProbe.HTTPGet.Port = intstr.FromString("HTTP")
+	c.StartupProbe.HTTPGet.Port = intstr.FromString("HTTP")
+	bb.Service.Spec.Ports[0].TargetPort = intstr.FromString("HTTP")
+	ve2 = validateErr(t, bb.Objects()...)
+	assert.Equal(t, ve2.Error(), `1 problem(s):
+  Deployment/payments-api spec.template.spec.containers[0].ports[0].name: Invalid value: "HTTP": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-) and must contain at least one letter (a-z) [ports.format]`)
+	// A Service naming an invalid port nothing declares is still reported.
+	bb.Service.Spec.Ports[0].TargetPort = intstr.FromString("HTTP_X")
+	ve2 = validateErr(t, bb.Objects()...)
+	assert.Assert(t, strings.Contains(ve2.Error(), `Service/payments-api spec.ports[0].targetPort: Invalid value: "HTTP_X"`), "%s", ve2)
+}
+
+// TestValidate_PDBBudgets: maxUnavailable and minAvailable follow the API
+// server's rules (non-negative integer or a percentage up to 100%, not both
+// set), one problem per cause.
+func TestValidate_PDBBudgets(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		max, min *intstr.IntOrString
+		want     string
+	}{
+		{"negative maxUnavailable", new(intstr.FromInt32(-1)), nil, "PodDisruptionBudget/payments-api spec.maxUnavailable: Invalid value: -1: must be greater than or equal to 0 [pdb.policy]"},
+		{"unparsable maxUnavailable", new(intstr.FromString("1.5%")), nil,
+			`PodDisruptionBudget/payments-api spec.maxUnavailable: Invalid value: "1.5%": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%') [pdb.policy]`},
+		{"maxUnavailable over 100%", new(intstr.FromString("101%")), nil, `PodDisruptionBudget/payments-api spec.maxUnavailable: Invalid value: "101%": must not be greater than 100% [pdb.policy]`},
+		{"negative minAvailable", nil, new(intstr.FromInt32(-2)), "PodDisruptionBudget/payments-api spec.minAvailable: Invalid value: -2: must be greater than or equal to 0 [pdb.policy]"},
+		{"unparsable minAvailable", nil, new(intstr.FromString("most")),
+			`PodDisruptionBudget/payments-api spec.minAvailable: Invalid value: "most": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%') [pdb.policy]`},
+		{"both set", new(intstr.FromInt32(1)), new(intstr.FromInt32(1)), "PodDisruptionBudget/payments-api spec: Invalid value: minAvailable and maxUnavailable cannot be both set [pdb.policy]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := mustBuild(t, payments())
+			b.PodDisruptionBudget.Spec.MaxUnavailable, b.PodDisruptionBudget.Spec.MinAvailable = tc.max, tc.min
+			ve := validateErr(t, b.Objects()...)
+			assert.Equal(t, len(ve.Problems), 1, "%s", ve)
+			assert.Equal(t, ve.Problems[0].String(), tc.want)
+		})
+	}
 }
 
 // TestValidate_Waivers: waivers recorded as annotations are honoured, and
