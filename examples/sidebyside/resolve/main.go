@@ -125,7 +125,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if cfg.runs < 1 {
 		return cfg, fmt.Errorf("-runs: expected at least 1, found %d", cfg.runs)
 	}
-	for _, s := range strings.Split(sets, ",") {
+	for s := range strings.SplitSeq(sets, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			cfg.sets = append(cfg.sets, s)
 		}

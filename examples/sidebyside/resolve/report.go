@@ -119,7 +119,7 @@ func writeComparison(w io.Writer, results []setResult) {
 			fmt.Fprintf(w, "  %s: not compared (%s)\n", r.name, firstLine(r.pipErr))
 		case r.pipUnsat && r.oursUnsat != "":
 			fmt.Fprintf(w, "  %s: both find no solution (the times above are the time to that verdict); ours explains:\n", r.name)
-			for _, l := range strings.Split(r.oursUnsat, "\n") {
+			for l := range strings.SplitSeq(r.oursUnsat, "\n") {
 				fmt.Fprintf(w, "    %s\n", l)
 			}
 		case r.pipUnsat != (r.oursUnsat != ""):
