@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/pydeploy/pydeploy/internal/boundedfile"
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
 	"github.com/pydeploy/pydeploy/lockfile/pep508"
 	"github.com/pydeploy/pydeploy/lockfile/project"
@@ -254,7 +254,7 @@ func CheckStrict(ctx context.Context, data []byte, in project.Inputs, opts Optio
 
 // CheckStrictFile runs CheckStrict on the lock file at path.
 func CheckStrictFile(ctx context.Context, path string, in project.Inputs, opts Options) error {
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.ReadFile(path, pylock.MaxFileSize, "a lock file")
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,9 @@ type VerifyError struct {
 	Errs []error
 }
 
+// Error says how many locked files failed and that nothing was written,
+// then lists each failure ("file name: reason", sorted by file name) on
+// its own indented line.
 func (e *VerifyError) Error() string {
 	return fmt.Sprintf("lock: %d locked file(s) failed verification; nothing was written:\n\t%s", len(e.Failures), strings.Join(e.Failures, "\n\t"))
 }

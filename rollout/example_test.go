@@ -48,8 +48,10 @@ func ExampleFailedError() {
 		fmt.Println(failed.Reason, "after", failed.Elapsed)
 		fmt.Print(failed.Details())
 	}
+	// The scheduler's condition is timed in whole seconds, so the 15 s
+	// grace counts from the end of that second.
 	// Output:
-	// Unschedulable after 15s
+	// Unschedulable after 16s
 	// deployment "web" cannot become ready: pod web-7d9c-x1 cannot be scheduled (Unschedulable): 0/1 nodes are available: 1 Insufficient cpu.
 	// pod web-7d9c-x1 cannot be scheduled (Unschedulable): 0/1 nodes are available: 1 Insufficient cpu.
 }

@@ -101,7 +101,9 @@ func TestWaitFailures(t *testing.T) {
 			script: rollouttest.New().
 				At(0, rolling.yaml(), rs("aaa", "1", "web:1", 0), rs("bbb", "2", "web:2", 1),
 					pod("web-bbb-1", "bbb", unschedulable(0))),
-			reason: status.Unschedulable, elapsed: status.DefaultUnschedulableGrace, target: new(*rollout.FailedError),
+			// The condition's time is in whole seconds: the grace counts from
+			// the end of that second.
+			reason: status.Unschedulable, elapsed: status.DefaultUnschedulableGrace + time.Second, target: new(*rollout.FailedError),
 		},
 		{
 			name: "progress deadline",

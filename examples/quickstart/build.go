@@ -88,7 +88,7 @@ func (s *story) step(format string, args ...any) {
 
 func (s *story) printf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
+	for line := range strings.SplitSeq(strings.TrimRight(msg, "\n"), "\n") {
 		fmt.Fprintf(s.w, "    %s\n", line)
 	}
 }

@@ -17,8 +17,8 @@ type apiServer struct {
 }
 
 // startAPIServer starts kube-apiserver in-process (the Kubernetes test
-// server: its own serving certificates, loopback token and a free port;
-// every request authorized) against etcd, and waits until /healthz is ok and
+// server: its own serving certificates, loopback token and a free port)
+// against etcd, and waits until /healthz is ok and
 // the default namespace exists.
 func startAPIServer(storage *storagebackend.Config, flags []string, logs *logSink) (*apiServer, error) {
 	tb := &runner{name: "testcluster-kube-apiserver", logf: func(format string, args ...any) {

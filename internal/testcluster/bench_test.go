@@ -24,7 +24,7 @@ func BenchmarkRollouts(b *testing.B) {
 		ns := c.NewNamespace(b)
 		start := time.Now()
 		for i := range deployments {
-			d := deploymentOf(ns, fmt.Sprintf("web-%03d", i), "example.com/web:1", replicas)
+			d := deploymentOf(ns, fmt.Sprintf("web-%03d", i), replicas)
 			if _, err := client.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
 				b.Fatal(err)
 			}

@@ -172,6 +172,10 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	c.storage = storagebackend.NewDefaultConfig("/registry", nil)
 	c.storage.Transport.ServerList = []string{etcdURL}
 	c.flags = []string{
+		// RBAC decides, as on a real cluster: the cluster's own clients are
+		// cluster admins (system:masters), and a test that impersonates a
+		// user (rest.Config.Impersonate) gets what its Roles grant.
+		"--authorization-mode=RBAC",
 		// No service-account controller runs to create tokens.
 		"--disable-admission-plugins=ServiceAccount",
 		// pods/log and the like go to each node's kubelet on its address.

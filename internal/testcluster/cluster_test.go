@@ -82,9 +82,9 @@ func TestRestartAPIServer(t *testing.T) {
 	assert.Equal(t, got.Data["k"], "v")
 
 	// The controllers, kube-scheduler and the kubelets reconnect.
-	_, err = before.AppsV1().Deployments(ns).Create(ctx, deploymentOf(ns, "web", "example.com/web:1", 2), metav1.CreateOptions{})
+	_, err = before.AppsV1().Deployments(ns).Create(ctx, deploymentOf(ns, "web", 2), metav1.CreateOptions{})
 	assert.NilError(t, err)
-	rolledOut(t, before, ns, "web", 2)
+	rolledOut(t, before, ns, 2)
 	recovers(t, c)
 }
 

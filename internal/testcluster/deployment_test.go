@@ -13,22 +13,21 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/utils/ptr"
 
 	"github.com/pydeploy/pydeploy/internal/testcluster"
 )
 
-// deploymentOf is a Deployment of image with the given replicas.
-func deploymentOf(ns, name, image string, replicas int32) *appsv1.Deployment {
+// deploymentOf is a Deployment of example.com/web:1 with the given replicas.
+func deploymentOf(ns, name string, replicas int32) *appsv1.Deployment {
 	labels := map[string]string{"app": name}
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To(replicas),
+			Replicas: new(replicas),
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image}}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "example.com/web:1"}}},
 			},
 		},
 	}
@@ -53,10 +52,11 @@ func progressing(d *appsv1.Deployment) *appsv1.DeploymentCondition {
 	return nil
 }
 
-// rolledOut waits until the Deployment is fully rolled out, as kubectl
-// rollout status defines it, and returns it.
-func rolledOut(t *testing.T, client kubernetes.Interface, ns, name string, replicas int32) *appsv1.Deployment {
+// rolledOut waits until the Deployment "web" is fully rolled out, as
+// kubectl rollout status defines it, and returns it.
+func rolledOut(t *testing.T, client kubernetes.Interface, ns string, replicas int32) *appsv1.Deployment {
 	t.Helper()
+	const name = "web"
 	var d *appsv1.Deployment
 	waitFor(t, 30*time.Second, "deployment "+ns+"/"+name+" to roll out", func(ctx context.Context) (bool, error) {
 		var err error
@@ -79,9 +79,9 @@ func TestDeploymentRollsOut(t *testing.T) {
 	ctx := context.Background()
 	client := c.Client()
 
-	_, err := client.AppsV1().Deployments(ns).Create(ctx, deploymentOf(ns, "web", "example.com/web:1", 3), metav1.CreateOptions{})
+	_, err := client.AppsV1().Deployments(ns).Create(ctx, deploymentOf(ns, "web", 3), metav1.CreateOptions{})
 	assert.NilError(t, err)
-	d := rolledOut(t, client, ns, "web", 3)
+	d := rolledOut(t, client, ns, 3)
 	assert.Equal(t, d.Status.UpdatedReplicas, int32(3))
 	assert.Equal(t, d.Status.AvailableReplicas, int32(3))
 	assert.Equal(t, d.Status.ReadyReplicas, int32(3))
@@ -92,7 +92,7 @@ func TestDeploymentRollsOut(t *testing.T) {
 	d.Spec.Template.Spec.Containers[0].Image = "example.com/web:2"
 	_, err = client.AppsV1().Deployments(ns).Update(ctx, d, metav1.UpdateOptions{})
 	assert.NilError(t, err)
-	rolledOut(t, client, ns, "web", 3)
+	rolledOut(t, client, ns, 3)
 	waitFor(t, 30*time.Second, "old pods to go", func(ctx context.Context) (bool, error) {
 		pods, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
@@ -136,7 +136,7 @@ func TestDeploymentOverQuota(t *testing.T) {
 		return err == nil && ok, err
 	})
 
-	_, err = client.AppsV1().Deployments(ns).Create(ctx, deploymentOf(ns, "web", "example.com/web:1", 3), metav1.CreateOptions{})
+	_, err = client.AppsV1().Deployments(ns).Create(ctx, deploymentOf(ns, "web", 3), metav1.CreateOptions{})
 	assert.NilError(t, err)
 	var failure appsv1.DeploymentCondition
 	waitFor(t, 30*time.Second, "ReplicaFailure on the deployment", func(ctx context.Context) (bool, error) {

@@ -6,8 +6,10 @@
 // Start runs, on this machine and without privileges beyond those below:
 //
 //   - etcd (go.etcd.io/etcd/server/v3/embed) in a temp dir;
-//   - kube-apiserver, through the test server of k8s.io/kubernetes (every
-//     request is authorized; ResourceQuota admission is on);
+//   - kube-apiserver, through the test server of k8s.io/kubernetes (RBAC
+//     authorization, with every client of Config a cluster admin, so a test
+//     impersonates a user to be held to its Roles; ResourceQuota admission
+//     is on);
 //   - kube-scheduler with its default profile (k8s.io/kubernetes/pkg/scheduler),
 //     so Unschedulable, topology spread and affinity are the scheduler's;
 //   - the deployment, replicaset, statefulset, daemonset, job,

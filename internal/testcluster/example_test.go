@@ -25,7 +25,7 @@ func ExampleStart() {
 	defer c.Stop()
 
 	client := c.Client()
-	if _, err := client.AppsV1().Deployments("default").Create(ctx, deploymentOf("default", "web", "example.com/web:1", 3), metav1.CreateOptions{}); err != nil {
+	if _, err := client.AppsV1().Deployments("default").Create(ctx, deploymentOf("default", "web", 3), metav1.CreateOptions{}); err != nil {
 		fmt.Println(err)
 		return
 	}

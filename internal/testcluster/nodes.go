@@ -189,7 +189,7 @@ func (c *Cluster) waitReady(ctx context.Context, p *nodeProc) error {
 	err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		select {
 		case <-p.exited:
-			return false, fmt.Errorf("its process ended (%v)", p.waitErr)
+			return false, fmt.Errorf("its process ended (%w)", p.waitErr)
 		default:
 		}
 		node, err := c.client.CoreV1().Nodes().Get(ctx, p.name, metav1.GetOptions{})

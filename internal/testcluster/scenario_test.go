@@ -472,7 +472,7 @@ func TestScenarioOnePodOfThree(t *testing.T) {
 	ns := c.NewNamespace(t)
 	client := c.Client()
 	ctx := context.Background()
-	d := deploymentOf(ns, "web", "example.com/web:1", 3)
+	d := deploymentOf(ns, "web", 3)
 	d.Spec.Template.Annotations = map[string]string{testcluster.ScenarioAnnotation: "crash:pod=1"}
 	_, err := client.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{})
 	assert.NilError(t, err)

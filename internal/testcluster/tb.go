@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -88,7 +89,7 @@ func (r *runner) cleanup() {
 	fs := r.cleanups
 	r.cleanups = nil
 	r.mu.Unlock()
-	for i := len(fs) - 1; i >= 0; i-- {
-		fs[i]()
+	for _, f := range slices.Backward(fs) {
+		f()
 	}
 }

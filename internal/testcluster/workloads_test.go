@@ -73,9 +73,9 @@ func TestGarbageCollector(t *testing.T) {
 	ns := c.NewNamespace(t)
 	client := c.Client()
 	ctx := context.Background()
-	_, err := client.AppsV1().Deployments(ns).Create(ctx, deploymentOf(ns, "web", "example.com/web:1", 2), metav1.CreateOptions{})
+	_, err := client.AppsV1().Deployments(ns).Create(ctx, deploymentOf(ns, "web", 2), metav1.CreateOptions{})
 	assert.NilError(t, err)
-	rolledOut(t, client, ns, "web", 2)
+	rolledOut(t, client, ns, 2)
 	assert.NilError(t, client.AppsV1().Deployments(ns).Delete(ctx, "web", metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationBackground)}))
 	waitFor(t, time.Minute, "the ReplicaSet and pods to go", func(ctx context.Context) (bool, error) {
 		rss, err := client.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{})

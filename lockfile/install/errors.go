@@ -36,6 +36,7 @@ type UnsafeArchiveError struct {
 	Reason string
 }
 
+// Error names the wheel, quotes the archive entry and says why it is unsafe.
 func (e *UnsafeArchiveError) Error() string {
 	return fmt.Sprintf("install: wheel %s: unsafe entry %q: %s", e.Wheel, e.Entry, e.Reason)
 }
@@ -51,6 +52,8 @@ type RecordError struct {
 	Reason string
 }
 
+// Error names the wheel and the archive member, and says what differs from
+// its RECORD.
 func (e *RecordError) Error() string {
 	return fmt.Sprintf("install: wheel %s: %s: %s", e.Wheel, e.Path, e.Reason)
 }
@@ -65,6 +68,8 @@ type ConflictError struct {
 	Packages [2]string
 }
 
+// Error names both packages and the path they install with different
+// content.
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("install: packages %q and %q both install %s with different content", e.Packages[0], e.Packages[1], e.Path)
 }

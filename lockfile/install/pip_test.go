@@ -19,6 +19,7 @@ import (
 	"github.com/pydeploy/pydeploy/internal/shareddata"
 	"github.com/pydeploy/pydeploy/internal/testindex"
 	"github.com/pydeploy/pydeploy/lockfile"
+	"github.com/pydeploy/pydeploy/lockfile/pep508"
 	"github.com/pydeploy/pydeploy/lockfile/project"
 	"github.com/pydeploy/pydeploy/lockfile/pylock"
 )
@@ -230,9 +231,10 @@ func TestInstallMatchesPipPayments(t *testing.T) {
 	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{})
 	// The quickstart's inputs (examples/quickstart/payments-api), locked for
 	// the interpreter on this machine so that it can import the result.
+	roots, requiresPython := quickstartInputs(t)
 	l, err := lockfile.Lock(context.Background(), project.Inputs{
-		Requirements:   reqs(t, "fastapi>=0.110", "pydantic>=2.6", "gunicorn>=22", "uvicorn[standard]>=0.30", "sqlalchemy>=2.0", "psycopg[binary]>=3.2"),
-		RequiresPython: ">=3.11",
+		Requirements:   roots,
+		RequiresPython: requiresPython,
 		IndexURLs:      []string{srv.SimpleURL()},
 		Targets:        []string{hostTarget},
 		ExcludeNewer:   testindex.PaymentsExcludeNewer,
@@ -263,17 +265,34 @@ func TestInstallMatchesPipPyPIRootSets(t *testing.T) {
 	}
 }
 
+// quickstartPyProject is the pyproject.toml examples/quickstart locks (it
+// embeds this very file), read from here so the tests cannot drift from it.
+var quickstartPyProject = filepath.Join("..", "..", "examples", "quickstart", "payments-api", "pyproject.toml")
+
+// quickstartInputs returns what the quickstart locks from its
+// pyproject.toml: the base dependencies and requires-python.
+func quickstartInputs(t *testing.T) ([]pep508.Requirement, string) {
+	t.Helper()
+	proj, err := project.LoadPyProject(quickstartPyProject)
+	assert.NilError(t, err)
+	roots, err := proj.Requirements(nil, nil)
+	assert.NilError(t, err)
+	return roots, proj.RequiresPython
+}
+
 // The quickstart's own lock is for CPython 3.12, which this machine's
 // Python cannot import; pip can still install it for that target
 // (--target with --python-version/--platform), and site-packages must come
-// out identical.
+// out identical. The inputs are the quickstart's: its pyproject.toml's
+// dependencies, requires-python and target.
 func TestInstallMatchesPipQuickstartLockForCp312(t *testing.T) {
 	t.Parallel()
 	realPython(t)
+	roots, requiresPython := quickstartInputs(t)
 	srv := testindex.StartT(t, testindex.Payments(), testindex.Options{})
 	l, err := lockfile.Lock(context.Background(), project.Inputs{
-		Requirements:   reqs(t, "fastapi>=0.110", "pydantic>=2.6", "gunicorn>=22", "uvicorn[standard]>=0.30", "sqlalchemy>=2.0", "psycopg[binary]>=3.2"),
-		RequiresPython: ">=3.11",
+		Requirements:   roots,
+		RequiresPython: requiresPython,
 		IndexURLs:      []string{srv.SimpleURL()},
 		Targets:        []string{"cp312-manylinux_2_36_x86_64"},
 		ExcludeNewer:   testindex.PaymentsExcludeNewer,

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pydeploy/pydeploy/internal/boundedfile"
 	"github.com/pydeploy/pydeploy/lockfile/pylock"
 	"github.com/pydeploy/pydeploy/lockfile/simpleapi"
 )
@@ -375,9 +376,11 @@ func relPath(base, target string) string {
 }
 
 // verifyPath checks a local file (a lock entry given by path) against its
-// size and hashes, as DownloadFile does for URLs.
+// size and hashes, as DownloadFile does for URLs. Anything but a regular
+// file is refused without blocking on it, and no more than one byte past
+// the locked size is read.
 func verifyPath(p string, f pylock.File) (*simpleapi.LocalFile, error) {
-	file, err := os.Open(p)
+	file, _, err := boundedfile.Open(p)
 	if err != nil {
 		return nil, err
 	}
@@ -398,7 +401,11 @@ func verifyPath(p string, f pylock.File) (*simpleapi.LocalFile, error) {
 	if !strong {
 		return nil, fmt.Errorf("file %s: %w", p, simpleapi.ErrNoHash)
 	}
-	n, err := io.Copy(io.MultiWriter(ws...), file)
+	r := io.Reader(file)
+	if f.Size != nil && *f.Size >= 0 {
+		r = io.LimitReader(file, *f.Size+1)
+	}
+	n, err := io.Copy(io.MultiWriter(ws...), r)
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,8 @@ type InvalidSpecifierError struct {
 	Err       error  // the underlying version error, if any
 }
 
+// Error quotes the specifier (shortened past 64 bytes, with its length),
+// then the reason and the underlying version error, if any.
 func (e *InvalidSpecifierError) Error() string {
 	msg := "invalid specifier " + strconv.Quote(truncate(e.Specifier)) + ": " + e.Reason
 	if e.Err != nil {
@@ -51,6 +53,7 @@ func (e *InvalidSpecifierError) Error() string {
 	return msg
 }
 
+// Unwrap returns the version error the specifier failed with, or nil.
 func (e *InvalidSpecifierError) Unwrap() error { return e.Err }
 
 // ParseSpecifier parses a single clause: an operator, optional whitespace,

@@ -81,6 +81,8 @@ type InvalidVersionError struct {
 	Reason  string // what was expected and what was found
 }
 
+// Error quotes the version (shortened past 64 bytes, with its length) and
+// says why it is not valid PEP 440.
 func (e *InvalidVersionError) Error() string {
 	return "invalid version " + strconv.Quote(truncate(e.Version)) + ": " + e.Reason
 }

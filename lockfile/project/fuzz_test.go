@@ -1,9 +1,13 @@
 package project
 
 import (
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"gotest.tools/v3/assert"
 )
 
 // FuzzRequirementsFile checks that a requirements file of any content gives
@@ -51,4 +55,59 @@ func FuzzPyProject(f *testing.F) {
 		}
 		_, _ = p.Requirements(nil, nil)
 	})
+}
+
+// TestFuzzCorpus keeps the committed seed corpus honest: the seeds named
+// valid-* load without error, the invalid-* ones give an error naming the
+// file.
+func TestFuzzCorpus(t *testing.T) {
+	t.Parallel()
+	for _, fuzz := range []string{"FuzzPyProject", "FuzzRequirementsFile"} {
+		paths, err := filepath.Glob(filepath.Join("testdata", "fuzz", fuzz, "*"))
+		assert.NilError(t, err)
+		assert.Assert(t, len(paths) > 10, "%s has a seed corpus", fuzz)
+		for _, p := range paths {
+			name := filepath.Base(p)
+			if !strings.HasPrefix(name, "valid-") && !strings.HasPrefix(name, "invalid-") {
+				continue
+			}
+			t.Run(fuzz+"/"+name, func(t *testing.T) {
+				data := corpusBytes(t, p)
+				var err error
+				file := filepath.Join(t.TempDir(), "input")
+				if fuzz == "FuzzPyProject" {
+					var pr *Project
+					if pr, err = parsePyProject(file, data); err == nil {
+						_, err = pr.Requirements(nil, nil)
+						if len(pr.DependencyGroups) > 0 && len(pr.Dependencies) == 0 {
+							_, err = pr.Requirements(nil, sortedKeys(pr.DependencyGroups))
+						}
+					}
+				} else {
+					l := &loader{seen: map[string]bool{}}
+					err = l.parse(file, data, false)
+				}
+				if strings.HasPrefix(name, "valid-") {
+					assert.NilError(t, err)
+					return
+				}
+				assert.ErrorContains(t, err, file)
+			})
+		}
+	}
+}
+
+// corpusBytes decodes a one-value []byte file in the "go test fuzz v1"
+// format.
+func corpusBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	assert.NilError(t, err)
+	header, body, ok := strings.Cut(strings.TrimSpace(string(raw)), "\n")
+	assert.Assert(t, ok && header == "go test fuzz v1", "%s: not a fuzz corpus file", path)
+	lit, ok := strings.CutPrefix(body, "[]byte(")
+	assert.Assert(t, ok, "%s: want one []byte value", path)
+	s, err := strconv.Unquote(strings.TrimSuffix(lit, ")"))
+	assert.NilError(t, err, path)
+	return []byte(s)
 }

@@ -1,10 +1,12 @@
 package project
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,12 +88,14 @@ func TestLoadPyProjectErrors(t *testing.T) {
 		{"unknown include", "[dependency-groups]\na = [{include-group = 'zz'}]", `dependency-groups.a[0]: include-group "zz" names no group`},
 		{"bad table", "[dependency-groups]\na = [{include = 'b'}]", `dependency-groups.a[0]: expected a requirement string or {include-group = "name"}`},
 		{"bad item", "[dependency-groups]\na = [1]", `dependency-groups.a[0]: expected a requirement string or {include-group = "name"}, found an integer`},
+		{"exponential includes", "[dependency-groups]\n" + doublingGroups(20), "dependency-groups.g03: its includes expand to more than 100000 requirements"},
 		{"duplicate group", "[dependency-groups]\nFoo = []\nfoo = []", `"Foo" and "foo" are the same group`},
 		{"bad requirement", "[project]\nname = 'x'\ndependencies = ['ok', 'bad req here']", "project.dependencies[1]: invalid requirement"},
 		{"bad extra req", "[project]\nname = 'x'\n[project.optional-dependencies]\ne = ['x[']", "project.optional-dependencies.e[0]"},
 		{"dynamic", "[project]\nname = 'x'\ndynamic = ['dependencies']", "project.dependencies is dynamic"},
 		{"requires-python", "[project]\nname = 'x'\nrequires-python = '3.11'", "project.requires-python"},
 		{"toml", "[project\n", "pyproject.toml:1:"},
+		{"byte order mark", "\ufeff[project]\nname = 'x'", "pyproject.toml: the file starts with a UTF-8 byte order mark, which TOML does not allow"},
 		{"type", "[project]\ndependencies = 'x'", "pyproject.toml: project.dependencies: expected an array of strings, found a string"},
 		{"type in array", "[project]\ndependencies = ['a', 2]", "project.dependencies[1]: expected a string, found an integer"},
 		{"type of name", "[project]\nname = 1", "project.name: expected a string, found an integer"},
@@ -281,4 +285,45 @@ func TestDiff(t *testing.T) {
 		"removed requirement requests",
 	})
 	assert.Equal(t, len(Diff(cur, cur)), 0)
+}
+
+// TestLoadBounded: a file over MaxFileSize is refused naming the file, the
+// limit and the size found, and a named pipe (here one whose writer never
+// closes it) is refused at once instead of blocking the read.
+func TestLoadBounded(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("# padding\n", MaxFileSize/10+1)
+	dir := fs.NewDir(t, "big", fs.WithFile("pyproject.toml", "[project]\nname = 'x'\n"+big), fs.WithFile("requirements.in", "a\n"+big))
+	_, err := LoadPyProject(dir.Join("pyproject.toml"))
+	assert.Error(t, err, dir.Join("pyproject.toml")+": the file is "+strconv.Itoa(len(big)+21)+" bytes, more than the 1048576 a pyproject.toml may have")
+	_, err = LoadRequirements(dir.Join("requirements.in"))
+	assert.Error(t, err, dir.Join("requirements.in")+": the file is "+strconv.Itoa(len(big)+2)+" bytes, more than the 1048576 a requirements file may have")
+
+	fifo := filepath.Join(t.TempDir(), "pyproject.toml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	assert.NilError(t, err)
+	defer r.Close()
+	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+	assert.NilError(t, err)
+	defer w.Close()
+	_, err = w.WriteString("[project]\nname = 'x'\n")
+	assert.NilError(t, err)
+	_, err = LoadPyProject(fifo)
+	assert.Error(t, err, fifo+": not a regular file (a named pipe)")
+	_, err = LoadRequirements(fifo)
+	assert.Error(t, err, fifo+": not a regular file (a named pipe)")
+}
+
+// doublingGroups returns n groups g00…, each including the next one twice,
+// so that g00 expands to 2^n requirements.
+func doublingGroups(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "g%02d = [{include-group = 'g%02d'}, {include-group = 'g%02d'}]\n", i, i+1, i+1)
+	}
+	fmt.Fprintf(&b, "g%02d = ['a']\n", n)
+	return b.String()
 }

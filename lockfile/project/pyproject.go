@@ -3,11 +3,11 @@ package project
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/pydeploy/pydeploy/internal/boundedfile"
 	"github.com/pydeploy/pydeploy/lockfile/pep440"
 	"github.com/pydeploy/pydeploy/lockfile/pep508"
 )
@@ -41,7 +41,7 @@ type Project struct {
 // lock and is an error that says what it holds instead (a Poetry project's
 // [tool.poetry] table is named as such).
 func LoadPyProject(path string) (*Project, error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.ReadFile(path, MaxFileSize, "a pyproject.toml")
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +52,9 @@ func LoadPyProject(path string) (*Project, error) {
 func parsePyProject(path string, data []byte) (*Project, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%s: the file is %d bytes, more than the %d a pyproject.toml may have", path, len(data), MaxFileSize)
+	}
+	if strings.HasPrefix(string(data[:min(len(data), 3)]), "\ufeff") {
+		return nil, fmt.Errorf("%s: the file starts with a UTF-8 byte order mark, which TOML does not allow (Python's tomllib refuses it too); save it as UTF-8 without BOM", path)
 	}
 	var raw map[string]any
 	if err := toml.Unmarshal(data, &raw); err != nil {
@@ -101,7 +104,9 @@ func parsePyProject(path string, data []byte) (*Project, error) {
 
 // MaxFileSize bounds the pyproject.toml and requirements files read (1 MiB):
 // real ones are a few kilobytes, and a bound keeps a hostile file from
-// exhausting memory.
+// exhausting memory. The read itself stops after MaxFileSize+1 bytes, and
+// anything but a regular file (a named pipe, a device) is refused without
+// blocking on it.
 const MaxFileSize = 1 << 20
 
 // readProject reads the [project] table.
@@ -291,6 +296,11 @@ func parseAll(path, key string, reqs []string) ([]pep508.Requirement, error) {
 	return out, nil
 }
 
+// maxGroupRequirements bounds a dependency group once its includes are
+// expanded: a few hundred bytes of groups that each include the next one
+// twice would otherwise expand to billions of requirements.
+const maxGroupRequirements = 100_000
+
 // expandGroups parses PEP 735 groups and replaces includes by the included
 // requirements, refusing cycles and unknown groups.
 func expandGroups(path string, raw map[string][]any) (map[string][]pep508.Requirement, error) {
@@ -338,6 +348,9 @@ func expandGroups(path string, raw map[string][]any) (map[string][]pep508.Requir
 				sub, err := expand(target, stack)
 				if err != nil {
 					return nil, err
+				}
+				if len(reqs)+len(sub) > maxGroupRequirements {
+					return nil, fmt.Errorf("%s: dependency-groups.%s: its includes expand to more than %d requirements", path, name, maxGroupRequirements)
 				}
 				reqs = append(reqs, sub...)
 			default:

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/pydeploy/pydeploy/internal/boundedfile"
 	"github.com/pydeploy/pydeploy/lockfile/pep508"
 	"github.com/pydeploy/pydeploy/lockfile/wheel"
 )
@@ -68,7 +69,7 @@ func (l *loader) load(path string, constraint bool) error {
 		return nil
 	}
 	l.seen[key] = true
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.ReadFile(path, MaxFileSize, "a requirements file")
 	if err != nil {
 		return err
 	}

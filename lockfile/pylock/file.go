@@ -4,11 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 
 	"github.com/pydeploy/pydeploy/internal/atomicfile"
+	"github.com/pydeploy/pydeploy/internal/boundedfile"
 )
 
 // DefaultFileName is the name of an unnamed lock file.
@@ -47,9 +47,12 @@ func Hash(data []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// ReadFile reads and validates a lock file; errors name the file.
+// ReadFile reads and validates a lock file; errors name the file. A file of
+// more than MaxFileSize bytes is refused without reading past the limit,
+// and anything but a regular file (a named pipe, a device) without
+// blocking on it.
 func ReadFile(path string) (*Lock, error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.ReadFile(path, MaxFileSize, "a lock file")
 	if err != nil {
 		return nil, err
 	}

@@ -113,6 +113,25 @@
 // versions keep being rejected because of one decided package is decided
 // before it, as uv does.
 //
+// # Where the answer is not packse's or uv's
+//
+// All 148 packse scenarios run in lockfile's tests (TestPackse,
+// TestPackseUniversal); two universal ones deliberately differ:
+//
+//   - preferences-dependent-forking-conflicting: packse expects
+//     "unsatisfiable", but that expectation describes a resolver that does
+//     not fork there. Forking on cleaver 1.0.0's conflicting markers gives
+//     a lock whose install is consistent in every environment (foo 1.0.0
+//     with bar 2.0.0 on Linux, bar 1.0.0 with foo 2.0.0 elsewhere); uv
+//     (commit 26a9dd4b) resolves it too, and so does this resolver:
+//     refusing a lock that installs everywhere would be a false alarm.
+//   - wrong-backtracking-indirect: uv locks a 2.0.0 with b-inner 1.0.0
+//     and too-old, backtracking through every b-inner 2.0.x
+//     (astral-sh/uv#12060, noted in the scenario). This resolver's conflict
+//     tracking decides b-inner before a once a keeps rejecting it, and
+//     locks the answer the scenario intends: a 1.0.0, b 1.0.0,
+//     b-inner 2.0.9.
+//
 // Direct references (name @ URL) are refused with an error naming the
 // requirement: a lock resolves packages from indexes.
 package resolve

@@ -4,8 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
+
+	"github.com/pydeploy/pydeploy/internal/boundedfile"
 )
 
 // credentials are basic-auth credentials for one host.
@@ -105,8 +106,12 @@ func lookupNetrc(entries []netrcEntry, host string) (credentials, bool) {
 	return credentials{}, false
 }
 
+// maxNetrcSize bounds the netrc file read (1 MiB); real ones hold a few
+// lines.
+const maxNetrcSize = 1 << 20
+
 func loadNetrc(path string) ([]netrcEntry, error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.ReadFile(path, maxNetrcSize, "a netrc file")
 	if err != nil {
 		return nil, fmt.Errorf("simpleapi: reading netrc %s: %w", path, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pydeploy/pydeploy/internal/atomicfile"
+	"github.com/pydeploy/pydeploy/internal/boundedfile"
 )
 
 // cacheEntry is the header of a cached response. The file holds the
@@ -51,29 +53,36 @@ func (c *diskCache) path(rawURL, accept string) string {
 }
 
 // get reads a whole entry and verifies its body against the recorded
-// SHA-256; the parsed form, if any, is returned unchecked.
-func (c *diskCache) get(rawURL, accept string) (*cacheEntry, bool) {
+// SHA-256; the parsed form, if any, is returned unchecked. An entry whose
+// body is more than maxBody bytes (0: no bound), whose parsed form is more
+// than maxParsedSize, or that is not a regular file (a named pipe left in
+// the cache directory) is a miss, found without reading past the header.
+func (c *diskCache) get(rawURL, accept string, maxBody int64) (*cacheEntry, bool) {
 	if c == nil {
 		return nil, false
 	}
-	data, err := os.ReadFile(c.path(rawURL, accept))
-	if err != nil {
-		return nil, false
-	}
-	head, rest, ok := bytes.Cut(data, []byte("\n"))
+	f, e, rest, ok := c.open(rawURL, accept)
 	if !ok {
 		return nil, false
 	}
-	e, ok := decodeHeader(head, rawURL, accept)
-	if !ok || e.ParsedSize > int64(len(rest)) {
+	defer f.Close()
+	bodySize := rest - e.ParsedSize
+	if bodySize < 0 || (maxBody > 0 && bodySize > maxBody) || e.ParsedSize > maxParsedSize {
 		return nil, false
 	}
-	body := rest[:int64(len(rest))-e.ParsedSize]
+	data := make([]byte, rest)
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, false
+	}
+	if n, _ := f.Read(make([]byte, 1)); n != 0 {
+		return nil, false // the file grew since it was opened
+	}
+	body := data[:bodySize]
 	sum := sha256.Sum256(body)
 	if hex.EncodeToString(sum[:]) != e.BodySHA256 {
 		return nil, false
 	}
-	e.body, e.parsed = body, rest[len(body):]
+	e.body, e.parsed = body, data[bodySize:]
 	if len(e.parsed) == 0 {
 		e.parsed = nil
 	}
@@ -84,19 +93,20 @@ func (c *diskCache) get(rawURL, accept string) (*cacheEntry, bool) {
 // ETag and a content type.
 const maxHeader = 64 << 10
 
-// getParsed reads the header and the parsed form of an entry without its
-// body, for a warm run that needs only the parsed form; ok is false when
-// there is no readable entry with a parsed form. The parsed form is
-// checked by decodeParsed.
-func (c *diskCache) getParsed(rawURL, accept string) (*cacheEntry, bool) {
-	if c == nil {
-		return nil, false
-	}
-	f, err := os.Open(c.path(rawURL, accept))
+// maxParsedSize bounds the parsed form of a page read back from the cache
+// (256 MiB). It may be larger than the page (relative links become
+// absolute URLs), so it is not bounded by Options.MaxPageBytes.
+const maxParsedSize = 256 << 20
+
+// open opens an entry, reads and decodes its header line and returns the
+// file positioned after it with the number of bytes that follow; ok is
+// false for an absent, non-regular or unreadable entry, or one for another
+// URL.
+func (c *diskCache) open(rawURL, accept string) (f *os.File, e *cacheEntry, rest int64, ok bool) {
+	f, st, err := boundedfile.Open(c.path(rawURL, accept))
 	if err != nil {
-		return nil, false
+		return nil, nil, 0, false
 	}
-	defer f.Close()
 	buf := make([]byte, 4096)
 	var head []byte
 	for n := 0; ; {
@@ -107,22 +117,47 @@ func (c *diskCache) getParsed(rawURL, accept string) (*cacheEntry, bool) {
 			break
 		}
 		if err != nil || n == maxHeader {
-			return nil, false
+			f.Close()
+			return nil, nil, 0, false
 		}
 		if n == len(buf) {
 			buf = append(buf, make([]byte, min(len(buf), maxHeader-len(buf)))...)
 		}
 	}
-	e, ok := decodeHeader(head, rawURL, accept)
-	if !ok || e.ParsedSize <= 0 {
+	e, ok = decodeHeader(head, rawURL, accept)
+	if !ok {
+		f.Close()
+		return nil, nil, 0, false
+	}
+	rest = st.Size() - int64(len(head)) - 1
+	if _, err := f.Seek(int64(len(head))+1, io.SeekStart); err != nil || rest < 0 {
+		f.Close()
+		return nil, nil, 0, false
+	}
+	return f, e, rest, true
+}
+
+// getParsed reads the header and the parsed form of an entry without its
+// body, for a warm run that needs only the parsed form; ok is false when
+// there is no readable entry with a parsed form. The parsed form is
+// checked by decodeParsed.
+func (c *diskCache) getParsed(rawURL, accept string) (*cacheEntry, bool) {
+	if c == nil {
 		return nil, false
 	}
-	st, err := f.Stat()
-	if err != nil || st.Size()-int64(len(head))-1 < e.ParsedSize {
+	f, e, rest, ok := c.open(rawURL, accept)
+	if !ok {
+		return nil, false
+	}
+	defer f.Close()
+	if e.ParsedSize <= 0 || e.ParsedSize > maxParsedSize || rest < e.ParsedSize {
+		return nil, false
+	}
+	if _, err := f.Seek(rest-e.ParsedSize, io.SeekCurrent); err != nil {
 		return nil, false
 	}
 	e.parsed = make([]byte, e.ParsedSize)
-	if _, err := f.ReadAt(e.parsed, st.Size()-e.ParsedSize); err != nil {
+	if _, err := io.ReadFull(f, e.parsed); err != nil {
 		return nil, false
 	}
 	return e, true

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -125,7 +126,7 @@ func pageEntry(t *testing.T, dir, pageURL string) (string, *cacheEntry, []byte) 
 	path := c.path(pageURL, acceptPage)
 	data, err := os.ReadFile(path)
 	assert.NilError(t, err)
-	e, ok := c.get(pageURL, acceptPage)
+	e, ok := c.get(pageURL, acceptPage, 0)
 	assert.Assert(t, ok, "no readable entry for %s", pageURL)
 	return path, e, data
 }
@@ -275,4 +276,37 @@ func TestMetadataMemoized(t *testing.T) {
 	_, err = c.Metadata(ctx, &other)
 	var mismatch *HashMismatchError
 	assert.Assert(t, errors.As(err, &mismatch), "got %v", err)
+}
+
+// TestCacheEntryBounded: an entry is read only within the caller's bound
+// on the body, and a named pipe where an entry should be is a miss, found
+// at once instead of blocking the reader.
+func TestCacheEntryBounded(t *testing.T) {
+	t.Parallel()
+	c := &diskCache{dir: t.TempDir()}
+	const u = "https://files.example.org/a-1.0-py3-none-any.whl"
+	assert.NilError(t, c.put(&cacheEntry{URL: u, FinalURL: u, MaxAge: -1, body: []byte("0123456789"), parsed: []byte("pq")}))
+	for _, tc := range []struct {
+		maxBody int64
+		ok      bool
+	}{{0, true}, {10, true}, {9, false}} {
+		e, ok := c.get(u, "", tc.maxBody)
+		assert.Equal(t, ok, tc.ok, "maxBody %d", tc.maxBody)
+		if ok {
+			assert.Equal(t, string(e.body), "0123456789")
+			assert.Equal(t, string(e.parsed), "pq")
+		}
+	}
+	e, ok := c.getParsed(u, "")
+	assert.Assert(t, ok)
+	assert.Equal(t, string(e.parsed), "pq")
+
+	const pipe = "https://files.example.org/pipe/"
+	if err := syscall.Mkfifo(c.path(pipe, ""), 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	_, ok = c.get(pipe, "", 0)
+	assert.Assert(t, !ok)
+	_, ok = c.getParsed(pipe, "")
+	assert.Assert(t, !ok)
 }

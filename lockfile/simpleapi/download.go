@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pydeploy/pydeploy/internal/atomicfile"
+	"github.com/pydeploy/pydeploy/internal/boundedfile"
 )
 
 // ErrNoHash is wrapped by DownloadFile's error for a file that has no
@@ -181,7 +182,11 @@ func (c *Client) downloadFile(ctx context.Context, t *downloadTarget) (*LocalFil
 	}
 	// Metadata may have read the wheel already (no PEP 658 file): its
 	// verified body is in the response cache.
-	if e, ok := c.cache.get(t.u.String(), ""); ok {
+	maxBody := c.opts.MaxFileBytes
+	if t.size >= 0 {
+		maxBody = t.size
+	}
+	if e, ok := c.cache.get(t.u.String(), "", maxBody); ok {
 		if lf, err := c.store(t, bytes.NewReader(e.body)); err == nil {
 			lf.Cached = true
 			return lf, nil
@@ -311,15 +316,21 @@ func (c *Client) store(t *downloadTarget, r io.Reader) (*LocalFile, error) {
 }
 
 // verifyLocal hashes the cached copy of t; an absent file gives an error
-// wrapping os.ErrNotExist.
+// wrapping os.ErrNotExist. Anything but a regular file is refused without
+// blocking on it, and no more than one byte past the advertised size is
+// read.
 func verifyLocal(t *downloadTarget) (*LocalFile, error) {
-	f, err := os.Open(t.path)
+	f, _, err := boundedfile.Open(t.path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	hs := newHashers(t.want)
-	n, err := io.Copy(hs, f)
+	r := io.Reader(f)
+	if t.size >= 0 {
+		r = io.LimitReader(f, t.size+1)
+	}
+	n, err := io.Copy(hs, r)
 	if err != nil {
 		return nil, err
 	}

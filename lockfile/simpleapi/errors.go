@@ -17,6 +17,8 @@ type HashMismatchError struct {
 	Want, Got string
 }
 
+// Error names the algorithm and the file, and gives the digest the index
+// advertised and the digest of the body downloaded.
 func (e *HashMismatchError) Error() string {
 	return fmt.Sprintf("simpleapi: %s hash mismatch for %s: index advertised %s, downloaded body has %s", e.Algorithm, e.File, e.Want, e.Got)
 }
@@ -30,6 +32,8 @@ type NotFoundError struct {
 	URLs []string
 }
 
+// Error names the project (when there is one) and every URL that answered
+// 404, credentials removed.
 func (e *NotFoundError) Error() string {
 	if e.Project != "" {
 		return fmt.Sprintf("simpleapi: project %q not found on any index (404 from %s)", e.Project, strings.Join(e.URLs, ", "))
@@ -46,6 +50,8 @@ type StatusError struct {
 	Attempts int
 }
 
+// Error names the URL (credentials removed), the HTTP status of the last
+// answer and how many requests were made.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("simpleapi: GET %s: HTTP status %d after %d attempt(s)", e.URL, e.Status, e.Attempts)
 }
@@ -57,6 +63,8 @@ type TruncatedError struct {
 	Want, Got int64
 }
 
+// Error names the URL (credentials removed) and the bytes received against
+// the bytes expected.
 func (e *TruncatedError) Error() string {
 	return fmt.Sprintf("simpleapi: GET %s: body has %d bytes, expected %d (truncated transfer)", e.URL, e.Got, e.Want)
 }
@@ -73,6 +81,8 @@ type TransportError struct {
 	Err      error
 }
 
+// Error names the URL (credentials removed), the number of attempts and
+// the last attempt's error.
 func (e *TransportError) Error() string {
 	return fmt.Sprintf("simpleapi: GET %s failed after %d attempt(s): %v", e.URL, e.Attempts, e.Err)
 }
@@ -91,6 +101,8 @@ type TooLargeError struct {
 	Size int64
 }
 
+// Error names the URL (credentials removed), the limit and, when the
+// Content-Length declared it, the body's size.
 func (e *TooLargeError) Error() string {
 	if e.Size >= 0 {
 		return fmt.Sprintf("simpleapi: GET %s: the body is %d bytes, more than the %d allowed", e.URL, e.Size, e.Limit)
@@ -107,6 +119,8 @@ type TimeoutError struct {
 	Attempts int
 }
 
+// Error names the URL (credentials removed), the per-request timeout that
+// expired and how many attempts were made.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("simpleapi: GET %s: no complete answer within %s (the per-request timeout) on %d attempt(s); the index is stalled or unreachable", e.URL, e.After, max(e.Attempts, 1))
 }

@@ -59,7 +59,11 @@ func (c *Client) fetch(ctx context.Context, u *url.URL, fo fetchOptions) (*respo
 	if len(fo.hashes) == 0 {
 		fo.hashes = nil
 	}
-	cached, haveCached := c.cache.get(key, fo.accept)
+	maxBody := fo.limit
+	if fo.size >= 0 {
+		maxBody = fo.size
+	}
+	cached, haveCached := c.cache.get(key, fo.accept, maxBody)
 	if haveCached {
 		if fo.hashes != nil {
 			if verifyHashes(fo.name, fo.hashes, cached.body) == nil {

@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -38,8 +39,9 @@ func BenchmarkBuildJupyter(b *testing.B) {
 		assert.NilError(b, err)
 		return c
 	}
+	scratch := b.TempDir()
 	build := func(cache, repo string) {
-		built, err := Build(ctx, Spec{Base: base, Lock: l, Source: src}, BuildOptions{Client: client(cache), TempDir: b.TempDir()})
+		built, err := Build(ctx, Spec{Base: base, Lock: l, Source: src}, BuildOptions{Client: client(cache), TempDir: scratch})
 		assert.NilError(b, err)
 		_, err = built.Push(ctx, reg.Ref(repo, ":1"), Remote{})
 		assert.NilError(b, err)
@@ -47,13 +49,27 @@ func BenchmarkBuildJupyter(b *testing.B) {
 	}
 	warm := b.TempDir()
 	build(warm, "warm/jupyter")
+	// Each iteration's files (the cold cache, whatever Build left in its
+	// temporary directory) are removed, untimed, before the next: kept to
+	// the end they piled up and made every run slower than the one before.
+	clean := func(b *testing.B, dirs ...string) {
+		b.StopTimer()
+		for _, d := range dirs {
+			assert.NilError(b, os.RemoveAll(d))
+		}
+		assert.NilError(b, os.MkdirAll(scratch, 0o755))
+		b.StartTimer()
+	}
 	for _, mode := range []string{"cold", "warm"} {
 		b.Run(mode, func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				if mode == "cold" {
-					build(filepath.Join(b.TempDir(), "cache"), "cold/jupyter"+strconv.Itoa(i))
+					cache := filepath.Join(scratch, "cache")
+					build(cache, "cold/jupyter"+strconv.Itoa(i))
+					clean(b, cache, scratch)
 				} else {
 					build(warm, "warm/jupyter")
+					clean(b, scratch)
 				}
 			}
 			b.ReportMetric(float64(len(l.Packages)), "packages")

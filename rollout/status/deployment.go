@@ -162,7 +162,7 @@ func CheckNewReplicaSet(d *appsv1.Deployment, c *Children, opts Options) error {
 func checkNewReplicaSet(d *appsv1.Deployment, c *Children, opts Options) *Failure {
 	ref := Object{GroupKind: deploymentGK, Namespace: d.Namespace, Name: d.Name}
 	if cond := deploymentCondition(d, appsv1.DeploymentReplicaFailure); cond != nil && cond.Status == corev1.ConditionTrue &&
-		replicaFailureStands(cond.LastTransitionTime.Time, d, c, opts) {
+		replicaFailureStands(cond.LastTransitionTime.Time, cond.Message, d, c, opts) {
 		return replicaFailure(ref, cond.Reason, cond.Message)
 	}
 	if c == nil {
@@ -174,7 +174,7 @@ func checkNewReplicaSet(d *appsv1.Deployment, c *Children, opts Options) *Failur
 	}
 	for _, cond := range rs.Status.Conditions {
 		if cond.Type == appsv1.ReplicaSetReplicaFailure && cond.Status == corev1.ConditionTrue &&
-			replicaFailureStands(cond.LastTransitionTime.Time, d, c, opts) {
+			replicaFailureStands(cond.LastTransitionTime.Time, cond.Message, d, c, opts) {
 			return replicaFailure(ref, cond.Reason, cond.Message)
 		}
 	}
@@ -191,9 +191,12 @@ func checkNewReplicaSet(d *appsv1.Deployment, c *Children, opts Options) *Failur
 // finish. Not while the rollout still moves: pods terminating free quota,
 // and the Deployment's Progressing condition is updated whenever a
 // ReplicaSet scales or pods become available; the ReplicaSet controller
-// retries the creation by itself. Only when it has stood for
-// ReplicaFailureGrace with no progress and nothing terminating.
-func replicaFailureStands(since time.Time, d *appsv1.Deployment, c *Children, opts Options) bool {
+// retries the creation by itself. Not when the refusal was a ResourceQuota's
+// and the quota has room now (quotaHasRoom): the controller's next retry
+// succeeds, however long its back-off, and the progress deadline bounds
+// the wait. Only when it has stood for ReplicaFailureGrace with no progress,
+// nothing terminating and no room made.
+func replicaFailureStands(since time.Time, msg string, d *appsv1.Deployment, c *Children, opts Options) bool {
 	g := grace(opts.Tolerance.ReplicaFailureGrace, DefaultReplicaFailureGrace)
 	if !elapsed(since, opts.Now, g) {
 		return false
@@ -201,7 +204,7 @@ func replicaFailureStands(since time.Time, d *appsv1.Deployment, c *Children, op
 	if g == 0 {
 		return true
 	}
-	if terminatingPods(d, c) > 0 {
+	if terminatingPods(d, c) > 0 || quotaHasRoom(msg, c) {
 		return false
 	}
 	p := deploymentCondition(d, appsv1.DeploymentProgressing)

@@ -38,6 +38,16 @@ func TestDeployment(t *testing.T) {
   - {type: ReplicaFailure, status: "True", reason: FailedCreate, message: quota, lastTransitionTime: "2026-08-01T09:59:50Z"}`)},
 			Options{Now: now, Tolerance: Tolerance{ReplicaFailureGrace: 30e9}},
 			want{InProgress, LessUpdated, waitMsg}},
+		{"a quota refusal stands while the quota is still full", []string{deploy, oldRS, rs("new", "2", "api:v2", `
+  conditions:
+  - {type: ReplicaFailure, status: "True", reason: FailedCreate, message: "pods \"api-new-x\" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=3, limited: pods=3", lastTransitionTime: "2026-08-01T09:59:00Z"}`),
+			pod("api-old-a", "old", "phase: Running"), pod("api-old-b", "old", "phase: Running"), pod("api-old-c", "old", "phase: Running")}, Options{Now: now},
+			want{Failed, ReplicaFailure, `deployment "api" cannot create pods (FailedCreate): pods "api-new-x" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=3, limited: pods=3`}},
+		{"a quota refusal does not stand once the quota has room: the ReplicaSet controller retries", []string{deploy, oldRS, rs("new", "2", "api:v2", `
+  conditions:
+  - {type: ReplicaFailure, status: "True", reason: FailedCreate, message: "pods \"api-new-x\" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=3, limited: pods=3", lastTransitionTime: "2026-08-01T09:50:00Z"}`),
+			pod("api-old-a", "old", "phase: Running"), pod("api-old-b", "old", "phase: Running")}, Options{Now: now},
+			want{InProgress, LessUpdated, waitMsg}},
 		{"ReplicaFailure on the Deployment needs no children", []string{strings.Replace(deploy, "availableReplicas: 3}", `availableReplicas: 3,
   conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate, message: "exceeded quota", lastTransitionTime: "2026-08-01T09:59:00Z"}]}`, 1)}, Options{Now: now},
 			want{Failed, ReplicaFailure, `deployment "api" cannot create pods (FailedCreate): exceeded quota`}},

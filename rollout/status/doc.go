@@ -106,18 +106,32 @@
 //   - ReplicaFailure (FailedCreate: quota, LimitRange, admission): not a
 //     failure while old pods terminate or the Deployment makes progress
 //     (during a surge the quota frees as old pods go and the ReplicaSet
-//     controller retries, as kubectl and kstatus wait for); a failure once
-//     it has stood for ReplicaFailureGrace (default 30 s) with neither.
+//     controller retries, as kubectl and kstatus wait for), nor once a
+//     ResourceQuota that refused a pod has room again, judged from the
+//     API server's message (requested, used, limited) and the namespace's
+//     pods (their count, cpu and memory): the ReplicaSet controller retries
+//     on a back-off of its own (5 ms doubling up to 1000 s, not woken by
+//     the quota), so the pod may come minutes later, and the progress
+//     deadline bounds that. A failure once it has stood for
+//     ReplicaFailureGrace (default 30 s) with none of these.
 //   - Init containers and native sidecars are judged like containers and
 //     named as such: "pod x init container "migrate" is crash-looping".
 //
 // Grace periods are measured against Options.Now; Compute never reads the
-// clock, so a zero Now reports only the immediate failures.
+// clock, so a zero Now reports only the immediate failures. A grace
+// measured from a timestamp in whole seconds (most of the API's) counts
+// from the end of that second, so that it never ends early.
 //
 // Kubelet's timings behind these defaults were measured on kubelet's own
-// code (internal/testcluster runs it as kubemark's hollow node does; see
-// that package for the figures): a container exiting 0.7 s after each
-// start is restarted at once, exits again about 5 s after the pod was
-// created, is restarted after its 10 s back-off at about 16 s and exits
-// for the third time at about 18 s.
+// code (internal/testcluster runs it as kubemark's hollow node does; its
+// README has the timelines): a container exiting 0.3 s after each start
+// first exits about 1–2 s after the pod was created, is restarted at once
+// and exits again at about 2–3 s, is restarted after its 10 s back-off
+// (kubelet requeues the pod with up to 50 % jitter) and exits for the third
+// time at about 15 s; kubelet shows CrashLoopBackOff only at about 40 s.
+// With these defaults rollout.Wait's verdict on it came 12.8 s after the
+// pod started (13.7 s after the apply). A missing image gives ErrImagePull
+// 1–3 s after the pod started, and Wait's verdict with it; a 429 once, a
+// crash twice then a healthy start, and an OOM kill once then Ready all
+// end in success, 4–17 s after the apply.
 package status

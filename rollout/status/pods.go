@@ -269,6 +269,12 @@ func elapsed(since, now time.Time, g time.Duration) bool {
 	if since.IsZero() || now.IsZero() {
 		return false
 	}
+	if since.Nanosecond() == 0 {
+		// The API serializes most timestamps in whole seconds, so the event
+		// happened somewhere in the second that follows; count from its end,
+		// so that no grace ends early.
+		since = since.Add(time.Second)
+	}
 	return now.Sub(since) >= g
 }
 

@@ -270,3 +270,25 @@ func TestClassifyPodsEvidence(t *testing.T) {
 	assert.Equal(t, f.Events[0].Count, int32(3))
 	assert.Equal(t, f.Events[0].FieldPath, "spec.containers{app}")
 }
+
+// TestElapsedWholeSeconds: most API timestamps are whole seconds, the event
+// having happened somewhere in that second; a grace counts from its end, so
+// that it never ends early. A precise time counts as it is.
+func TestElapsedWholeSeconds(t *testing.T) {
+	whole := time.Date(2026, 12, 6, 15, 0, 12, 0, time.UTC)
+	precise := whole.Add(900 * time.Millisecond)
+	for _, tc := range []struct {
+		since, now time.Time
+		want       bool
+	}{
+		{whole, whole.Add(30 * time.Second), false},
+		{whole, whole.Add(30*time.Second + 999*time.Millisecond), false},
+		{whole, whole.Add(31 * time.Second), true},
+		{precise, precise.Add(30*time.Second - time.Nanosecond), false},
+		{precise, precise.Add(30 * time.Second), true},
+		{time.Time{}, whole, false},
+	} {
+		assert.Equal(t, elapsed(tc.since, tc.now, 30*time.Second), tc.want, "since %s, now %s", tc.since.Format(time.StampMicro), tc.now.Format(time.StampMicro))
+	}
+	assert.Assert(t, elapsed(time.Time{}, time.Time{}, 0), "a zero grace has always elapsed")
+}

@@ -97,7 +97,7 @@ func TestApplyCreatedUnchangedConfigured(t *testing.T) {
 	var owned string
 	for _, mf := range live.ManagedFields {
 		if mf.Manager == manifest.DefaultFieldManager && mf.Operation == metav1.ManagedFieldsOperationApply {
-			owned = string(mf.FieldsV1.Raw)
+			owned = mf.FieldsV1.GetRawString()
 		}
 	}
 	assert.Assert(t, owned != "", "no apply entry for %q in %v", manifest.DefaultFieldManager, live.ManagedFields)

@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
 
 	"github.com/pydeploy/pydeploy/internal/testcluster"
 	"github.com/pydeploy/pydeploy/manifest"
@@ -34,7 +33,7 @@ func deployment(ns, name, image string, replicas int32) *appsv1.Deployment {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To(replicas),
+			Replicas: new(replicas),
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
@@ -133,7 +132,7 @@ func labelled(t testing.TB) []string {
 	var buf bytes.Buffer
 	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
 	var out []string
-	for _, g := range strings.Split(buf.String(), "\n\n") {
+	for g := range strings.SplitSeq(buf.String(), "\n\n") {
 		if !strings.Contains(g, `"`+rollout.ProfileLabel+`":"wait"`) || !strings.Contains(g, `"test":"`+t.Name()+`"`) {
 			continue
 		}

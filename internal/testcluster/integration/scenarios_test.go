@@ -400,7 +400,7 @@ func TestScenarioQuotaDuringSurge(t *testing.T) {
 	surge := func(image string) *appsv1.Deployment {
 		d := deployment(ns, "payments-api", image, 3)
 		d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: &appsv1.RollingUpdateDeployment{
-			MaxSurge: ptr.To(intstr.FromInt32(1)), MaxUnavailable: ptr.To(intstr.FromInt32(2)),
+			MaxSurge: new(intstr.FromInt32(1)), MaxUnavailable: new(intstr.FromInt32(2)),
 		}}
 		return d
 	}
