@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,35 +16,17 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/pydeploy/pydeploy/internal/testcluster"
-	"github.com/pydeploy/pydeploy/rollout"
 )
 
-const replicas = 3
-
-// scenario is one kind of rollout, chosen by the image as the nodes'
-// container runtime reads it (testcluster.ImageScenario).
-type scenario struct {
-	name  string
-	image string
-	// happy scenarios are measured from Available, the others from the
-	// create.
-	happy bool
-}
-
-var scenarios = []scenario{
-	{name: "happy", image: "ghcr.io/acme/payments:1.4.0", happy: true},
-	{name: "crashloop", image: "ghcr.io/acme/payments:crashloop-1.4.1"},
-	{name: "imagepull", image: "ghcr.io/acme/imagepull/payments:1.4.1"},
-}
-
-// env is the control plane and the clients every run uses.
+// env is the cluster and the clients every run uses.
 type env struct {
 	cfg         config
+	cluster     *testcluster.Cluster
 	rest        *rest.Config
 	cs          kubernetes.Interface
 	kubeconfig  string
@@ -54,38 +34,36 @@ type env struct {
 	withKubectl bool
 }
 
-// outcome is one tool's result in one run.
-type outcome struct {
-	// end is when the tool returned.
-	end     time.Time
-	verdict string
-	ok      bool
-}
+func (e *env) progressDeadline() int32 { return int32(e.cfg.progressDeadline / time.Second) }
 
 // runResult is one run of one scenario.
 type runResult struct {
-	created     time.Time
-	availableAt time.Time // zero if the watch never saw it
-	kubectl     *outcome  // nil without kubectl
-	ours        outcome
+	scenario string
+	round    int
+	kubectl  *outcome // nil without kubectl
+	kstatus  outcome
+	ours     outcome
+	// oursFromPodStart is rollout.Wait's time from the start of its
+	// evidence pod (or the first pod) to its verdict; zero when no pod
+	// started or Wait gave no verdict.
+	oursFromPodStart time.Duration
+	// note says when the scenario did not happen as it should.
+	note string
 }
 
 func compare(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
-	withKubectl := true
-	if _, err := exec.LookPath(cfg.kubectl); err != nil {
-		withKubectl = false
-	}
-	m := probeMachine(ctx, cfg.kubectl, withKubectl)
-	writeMachine(stdout, m)
+	_, err := exec.LookPath(cfg.kubectl)
+	withKubectl := err == nil
+	writeMachine(stdout, probeMachine(ctx, cfg.kubectl, withKubectl))
 
 	start := time.Now()
 	c, err := testcluster.Start(ctx, testcluster.Options{})
 	if err != nil {
-		return fmt.Errorf("start the embedded control plane: %w", err)
+		return fmt.Errorf("start the embedded cluster: %w", err)
 	}
 	defer func() {
 		if err := c.Stop(); err != nil {
-			fmt.Fprintf(stderr, "stop the control plane: %v\n", err)
+			fmt.Fprintf(stderr, "stop the cluster: %v\n", err)
 		}
 	}()
 	tmp, err := os.MkdirTemp("", "sidebyside-rollout-")
@@ -93,209 +71,223 @@ func compare(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	e := &env{cfg: cfg, rest: c.Config(), cs: c.Client(), kubeconfig: filepath.Join(tmp, "kubeconfig"),
+	e := &env{cfg: cfg, cluster: c, rest: c.Config(), cs: c.Client(), kubeconfig: filepath.Join(tmp, "kubeconfig"),
 		cacheDir: filepath.Join(tmp, "kubectl-cache"), withKubectl: withKubectl}
 	if err := c.WriteKubeconfig(e.kubeconfig); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "control plane: internal/testcluster, started in %s (kubelet's own code on 3 nodes; scripted container runtime)\n",
+	fmt.Fprintf(stdout, "cluster: internal/testcluster, started in %s (kubelet's own code on 3 nodes; scripted container runtime)\n",
 		time.Since(start).Round(100*time.Millisecond))
-	fmt.Fprintf(stdout, "Deployments: %d replicas, progressDeadlineSeconds %d (Kubernetes' default is 600: kubectl's failure verdicts would take 10 minutes)\n",
-		replicas, int(cfg.progressDeadline.Seconds()))
+	fmt.Fprintf(stdout, "Deployments: %d replicas, HTTP readiness probe, progressDeadlineSeconds %d; each tool stopped %s after the create\n",
+		replicas, e.progressDeadline(), fmtCap(cfg.cap))
 	if !withKubectl {
-		fmt.Fprintf(stdout, "kubectl: %q not found on PATH; measuring our side only\n", cfg.kubectl)
+		fmt.Fprintf(stdout, "kubectl: %q not found on PATH; kstatus and rollout.Wait only\n", cfg.kubectl)
 	}
 	fmt.Fprintln(stdout)
 
-	if _, err := e.runOnce(ctx, scenarios[0], "warmup"); err != nil {
+	if _, err := e.runOnce(ctx, scenarios[0], 0); err != nil {
 		return fmt.Errorf("warm-up run: %w", err)
 	}
-	var rows []row
-	for _, sc := range scenarios {
-		// The happy path is measured from Available and, for the whole
-		// picture, from the create; the failures from the create.
-		measures := []*row{{scenario: sc.name, fromAvailable: sc.happy, kubectl: withKubectl}}
-		if sc.happy {
-			measures = append(measures, &row{scenario: sc.name, kubectl: withKubectl})
+	rows := make([]row, len(cfg.scenarios))
+	for i, sc := range cfg.scenarios {
+		rows[i] = row{scenario: sc.name, expected: sc.expected, kubectl: withKubectl}
+	}
+	roundsStart := time.Now()
+	for round := 1; round <= cfg.runs; round++ {
+		results, err := e.round(ctx, round)
+		if err != nil {
+			return err
 		}
-		for i := 1; i <= cfg.runs; i++ {
-			res, err := e.runOnce(ctx, sc, fmt.Sprint(i))
-			if err != nil {
-				return fmt.Errorf("%s run %d: %w", sc.name, i, err)
-			}
-			for _, r := range measures {
-				r.add(res)
-			}
-			fmt.Fprintf(stdout, "%s run %d: %s\n", sc.name, i, res.describe(sc.happy))
-		}
-		for _, r := range measures {
-			rows = append(rows, *r)
+		for i, res := range results {
+			rows[i].add(res)
+			fmt.Fprintln(stdout, res.describe(cfg.cap, cfg.scenarios[i].expected))
 		}
 	}
-	fmt.Fprintln(stdout)
-	writeTable(stdout, cfg.runs, rows)
+	fmt.Fprintf(stdout, "\n%d rounds in %s; load average after the runs: %s\n\n", cfg.runs, time.Since(roundsStart).Round(time.Second), loadAverage())
+	writeTable(stdout, tableHeader{runs: cfg.runs, cap: cfg.cap, progressDeadline: e.progressDeadline(), parallel: e.parallelism()}, rows)
 	return nil
 }
 
-// runOnce creates a Deployment of the scenario in a fresh namespace, runs
-// both tools on it concurrently, and deletes the namespace.
-func (e *env) runOnce(ctx context.Context, sc scenario, id string) (runResult, error) {
+func (e *env) parallelism() int {
+	if e.cfg.parallel == 0 || e.cfg.parallel > len(e.cfg.scenarios) {
+		return len(e.cfg.scenarios)
+	}
+	return e.cfg.parallel
+}
+
+// round runs every selected scenario once, up to -parallel at a time, and
+// returns the results in the scenarios' order.
+func (e *env) round(ctx context.Context, round int) ([]runResult, error) {
+	results := make([]runResult, len(e.cfg.scenarios))
+	errs := make([]error, len(e.cfg.scenarios))
+	slots := make(chan struct{}, e.parallelism())
+	var wg sync.WaitGroup
+	for i, sc := range e.cfg.scenarios {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			results[i], errs[i] = e.runOnce(ctx, sc, round)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("%s round %d: %w", sc.name, round, errs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return results, errors.Join(errs...)
+}
+
+// runOnce runs the scenario in a fresh namespace: its set-up, the measured
+// create (or update), the three tools at once until each answers or the cap
+// passes, and the namespace's deletion.
+func (e *env) runOnce(ctx context.Context, sc scenario, round int) (runResult, error) {
+	id := fmt.Sprint(round)
 	ns := fmt.Sprintf("sbs-%s-%s", sc.name, id)
+	res := runResult{scenario: sc.name, round: round}
 	if _, err := e.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		return runResult{}, fmt.Errorf("create namespace %s: %w", ns, err)
+		return res, fmt.Errorf("create namespace %s: %w", ns, err)
 	}
 	defer func() {
 		// The namespace controller deletes the Deployment, its ReplicaSets
 		// and pods, so failure loops stop costing CPU.
 		_ = e.cs.CoreV1().Namespaces().Delete(context.WithoutCancel(ctx), ns, metav1.DeleteOptions{})
 	}()
-	created, err := e.cs.AppsV1().Deployments(ns).Create(ctx, deployment(sc, int32(e.cfg.progressDeadline.Seconds())), metav1.CreateOptions{})
-	if err != nil {
-		return runResult{}, fmt.Errorf("create deployment in %s: %w", ns, err)
+	var old *appsv1.Deployment
+	if sc.before != nil {
+		var err error
+		if old, err = sc.before(ctx, e, ns); err != nil {
+			return res, err
+		}
 	}
-	res := runResult{created: time.Now()}
-	u, err := toUnstructured(created)
+	pods, err := e.watchPodStarts(ctx, ns)
 	if err != nil {
-		return runResult{}, err
+		return res, err
 	}
+	defer pods.stop()
 
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
-	available := make(chan time.Time, 1)
-	go e.watchAvailable(watchCtx, created, available)
-
-	toolTimeout := e.cfg.progressDeadline + 2*time.Minute
+	d, start, err := e.measuredStep(ctx, sc, ns, id, old)
+	if err != nil {
+		return res, err
+	}
+	u, err := toUnstructured(d)
+	if err != nil {
+		return res, err
+	}
+	capCtx, cancel := context.WithTimeout(ctx, e.cfg.cap-time.Since(start))
+	defer cancel()
+	duringErr := make(chan error, 1)
+	if sc.during != nil {
+		go func() { duringErr <- sc.during(capCtx, e, ns, id) }()
+	} else {
+		duringErr <- nil
+	}
 	var wg sync.WaitGroup
 	if e.withKubectl {
 		wg.Go(func() {
-			o := e.kubectlOnce(ctx, ns, created.Name, toolTimeout)
+			o := e.kubectlOnce(capCtx, start, ns)
 			res.kubectl = &o
 		})
 	}
-	wg.Go(func() {
-		res.ours = oursOnce(ctx, e.rest, u, toolTimeout)
-	})
+	wg.Go(func() { res.kstatus = kstatusOnce(capCtx, e.rest, start, ns) })
+	wg.Go(func() { res.ours = oursOnce(capCtx, e.rest, start, u) })
 	wg.Wait()
+	cancel()
 	if ctx.Err() != nil {
-		return runResult{}, ctx.Err()
+		return res, ctx.Err()
 	}
-	if sc.happy {
-		// The tools saw the status the watch looks for; give the watch a
-		// moment to deliver it too.
-		select {
-		case t := <-available:
-			res.availableAt = t
-		case <-time.After(10 * time.Second):
+	if err := <-duringErr; err != nil && res.note == "" {
+		res.note = err.Error()
+	}
+	if sc.happened != nil && res.note == "" {
+		res.note = sc.happened(ctx, e, ns)
+	}
+	if res.ours.kind != none {
+		if at, ok := pods.startOf(res.ours.pod); ok {
+			res.oursFromPodStart = start.Add(res.ours.after).Sub(at)
 		}
 	}
 	return res, nil
 }
 
-func deployment(sc scenario, progressDeadline int32) *appsv1.Deployment {
-	labels := map[string]string{"app.kubernetes.io/name": "payments-api"}
-	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "payments-api", Labels: labels},
-		Spec: appsv1.DeploymentSpec{
-			Replicas:                new(int32(replicas)),
-			ProgressDeadlineSeconds: new(progressDeadline),
-			Selector:                &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name:  "app",
-					Image: sc.image,
-					Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8000}},
-					// Without a readiness probe a running container counts
-					// as ready, and kubelet runs a crash-looping one between
-					// its exits: both tools would call that rolled out.
-					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-						Path: "/health/ready", Port: intstr.FromString("http")}}},
-				}}},
-			},
-		},
+// measuredStep creates the scenario's Deployment, or updates old to it,
+// and returns what the API server returned and when.
+func (e *env) measuredStep(ctx context.Context, sc scenario, ns, id string, old *appsv1.Deployment) (*appsv1.Deployment, time.Time, error) {
+	want := deployment(sc, ns, id, e.progressDeadline())
+	if old == nil {
+		d, err := e.cs.AppsV1().Deployments(ns).Create(ctx, want, metav1.CreateOptions{})
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("create deployment %s/%s: %w", ns, deploymentName, err)
+		}
+		return d, time.Now(), nil
 	}
+	upd := old.DeepCopy()
+	upd.Spec = want.Spec
+	d, err := e.cs.AppsV1().Deployments(ns).Update(ctx, upd, metav1.UpdateOptions{})
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("update deployment %s/%s: %w", ns, deploymentName, err)
+	}
+	return d, time.Now(), nil
 }
 
-// watchAvailable sends the time the Deployment is first seen Available with
-// every replica updated and available, for the generation created.
-func (e *env) watchAvailable(ctx context.Context, created *appsv1.Deployment, out chan<- time.Time) {
-	w, err := e.cs.AppsV1().Deployments(created.Namespace).Watch(ctx, metav1.ListOptions{
-		FieldSelector:   "metadata.name=" + created.Name,
-		ResourceVersion: created.ResourceVersion,
-	})
+// podStarts records each pod's status.startTime (when kubelet accepted
+// it, on kubelet's clock: the nodes run on this machine), for the pods of
+// a namespace created after the watch began. startTime is in whole
+// seconds, so times measured from it are up to 1 s too long.
+type podStarts struct {
+	mu      sync.Mutex
+	started map[string]time.Time
+	first   time.Time
+	stop    context.CancelFunc
+}
+
+func (e *env) watchPodStarts(ctx context.Context, ns string) (*podStarts, error) {
+	list, err := e.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
+		return nil, fmt.Errorf("list pods in %s: %w", ns, err)
+	}
+	before := map[types.UID]bool{}
+	for _, p := range list.Items {
+		before[p.UID] = true
+	}
+	wctx, stop := context.WithCancel(ctx)
+	w, err := e.cs.CoreV1().Pods(ns).Watch(wctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("watch pods in %s: %w", ns, err)
+	}
+	ps := &podStarts{started: map[string]time.Time{}, stop: stop}
+	go func() {
+		defer w.Stop()
+		for ev := range w.ResultChan() {
+			p, ok := ev.Object.(*corev1.Pod)
+			if ok && !before[p.UID] && p.Status.StartTime != nil {
+				ps.saw(p.Name, p.Status.StartTime.Time)
+			}
+		}
+	}()
+	return ps, nil
+}
+
+func (ps *podStarts) saw(pod string, at time.Time) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if _, ok := ps.started[pod]; ok {
 		return
 	}
-	defer w.Stop()
-	for ev := range w.ResultChan() {
-		d, ok := ev.Object.(*appsv1.Deployment)
-		if ok && isAvailable(d) {
-			out <- time.Now()
-			return
-		}
+	ps.started[pod] = at
+	if ps.first.IsZero() || at.Before(ps.first) {
+		ps.first = at
 	}
 }
 
-func isAvailable(d *appsv1.Deployment) bool {
-	if d.Status.ObservedGeneration != d.Generation || d.Status.UpdatedReplicas != replicas || d.Status.AvailableReplicas != replicas {
-		return false
+// startOf is when pod started, or the first pod of the run when pod is
+// unknown or empty.
+func (ps *podStarts) startOf(pod string) (time.Time, bool) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if at, ok := ps.started[pod]; ok {
+		return at, true
 	}
-	for _, c := range d.Status.Conditions {
-		if c.Type == appsv1.DeploymentAvailable && c.Status == corev1.ConditionTrue {
-			return true
-		}
-	}
-	return false
-}
-
-// kubectlOnce runs kubectl rollout status and reads its verdict.
-func (e *env) kubectlOnce(ctx context.Context, ns, name string, timeout time.Duration) outcome {
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, e.cfg.kubectl, "--kubeconfig", e.kubeconfig, "--cache-dir", e.cacheDir,
-		"rollout", "status", "deployment/"+name, "-n", ns, fmt.Sprintf("--timeout=%s", timeout))
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	return outcome{end: time.Now(), verdict: kubectlVerdict(err, out.String()), ok: err == nil}
-}
-
-// kubectlVerdict names what kubectl decided, from its exit status and output.
-func kubectlVerdict(err error, output string) string {
-	switch {
-	case err == nil && strings.Contains(output, "successfully rolled out"):
-		return "rolled out"
-	case strings.Contains(output, "exceeded its progress deadline"):
-		return "progress deadline exceeded"
-	case strings.Contains(output, "timed out"):
-		return "timed out"
-	case err != nil:
-		return fmt.Sprintf("%v: %s", err, lastLine(output))
-	}
-	return "exit 0: " + lastLine(output)
-}
-
-// oursOnce runs rollout.Wait and reads its verdict.
-func oursOnce(ctx context.Context, cfg *rest.Config, u *unstructured.Unstructured, timeout time.Duration) outcome {
-	_, err := rollout.Wait(ctx, cfg, []*unstructured.Unstructured{u}, rollout.Options{Timeout: timeout})
-	return outcome{end: time.Now(), verdict: oursVerdict(err), ok: err == nil}
-}
-
-func oursVerdict(err error) string {
-	var (
-		deadline *rollout.ProgressDeadlineError
-		failed   *rollout.FailedError
-		timeout  *rollout.TimeoutError
-	)
-	switch {
-	case err == nil:
-		return "rolled out"
-	case errors.As(err, &deadline):
-		return "progress deadline exceeded"
-	case errors.As(err, &failed):
-		return string(failed.Reason)
-	case errors.As(err, &timeout):
-		return "timed out"
-	}
-	return "error: " + lastLine(err.Error())
+	return ps.first, !ps.first.IsZero()
 }
 
 func toUnstructured(d *appsv1.Deployment) (*unstructured.Unstructured, error) {
@@ -309,28 +301,31 @@ func toUnstructured(d *appsv1.Deployment) (*unstructured.Unstructured, error) {
 	return u, nil
 }
 
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
-}
-
 // describe is the one-line account of a run.
-func (r runResult) describe(happy bool) string {
-	measure := func(o outcome) string {
-		if happy {
-			if r.availableAt.IsZero() {
-				return fmt.Sprintf("%s after create, Available not seen (%s)", fmtDuration(o.end.Sub(r.created)), o.verdict)
-			}
-			return fmt.Sprintf("%s after Available, %s after create (%s)", fmtDuration(o.end.Sub(r.availableAt)), fmtDuration(o.end.Sub(r.created)), o.verdict)
+func (r runResult) describe(capped time.Duration, x expect) string {
+	mark := func(o outcome, checkReason bool) string {
+		if o.right(x, checkReason) {
+			return " [right]"
 		}
-		return fmt.Sprintf("%s after create (%s)", fmtDuration(o.end.Sub(r.created)), o.verdict)
+		if o.kind == none {
+			return ""
+		}
+		if o.detail != "" {
+			return " [WRONG: " + o.detail + "]"
+		}
+		return " [WRONG]"
 	}
-	s := "ours " + measure(r.ours)
+	s := fmt.Sprintf("%s round %d (expected %s): ", r.scenario, r.round, x)
 	if r.kubectl != nil {
-		s = "kubectl " + measure(*r.kubectl) + "; " + s
+		s += "kubectl " + r.kubectl.describe(capped) + mark(*r.kubectl, false) + "; "
+	}
+	s += "kstatus " + r.kstatus.describe(capped) + mark(r.kstatus, false) + "; "
+	s += "rollout.Wait " + r.ours.describe(capped) + mark(r.ours, true)
+	if r.oursFromPodStart > 0 {
+		s += fmt.Sprintf(", %s after pod start", fmtDuration(r.oursFromPodStart))
+	}
+	if r.note != "" {
+		s += "; NOTE: " + r.note
 	}
 	return s
 }
