@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -144,7 +146,7 @@ func Undo(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 		fm = manifest.DefaultFieldManager
 	}
 	var res *UndoResult
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	err := retry.RetryOnConflict(undoRetry, func() error {
 		var err error
 		res, err = undoOnce(ctx, cs, namespace, name, toRevision, fm, opts.DryRun)
 		return err
@@ -154,6 +156,13 @@ func Undo(ctx context.Context, cs kubernetes.Interface, namespace, name string, 
 	}
 	return res, nil
 }
+
+// undoRetry is how often Undo reads again after a conflict. Longer than
+// client-go's DefaultRetry (5 tries within about 50 ms): during a rollout the
+// deployment controller writes the Deployment's status, and so its
+// resourceVersion, several times a second, and a loaded API server can
+// outlast 50 ms of such writes. About 10 s in all.
+var undoRetry = wait.Backoff{Steps: 10, Duration: 20 * time.Millisecond, Factor: 2, Jitter: 0.2, Cap: 2 * time.Second}
 
 // undoOnce reads the Deployment and its revisions and applies the rollback
 // conditional on what it read; a *StatusError Conflict means "read again".

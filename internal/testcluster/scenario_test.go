@@ -17,8 +17,12 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
 	"k8s.io/utils/ptr"
 
 	"github.com/pydeploy/pydeploy/internal/testcluster"
@@ -56,12 +60,33 @@ func create(t *testing.T, client kubernetes.Interface, p *corev1.Pod) *timeline 
 // podUntil waits until cond holds for the pod and returns it.
 func podUntil(t *testing.T, client kubernetes.Interface, ns, name, what string, timeout time.Duration, cond func(*corev1.Pod) bool) *corev1.Pod {
 	t.Helper()
+	// Watched, not polled: some states last only an instant (kubelet shows
+	// CrashLoopBackOff in the same sync that restarts the container).
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	byName := fields.OneTermEqualSelector("metadata.name", name).String()
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.FieldSelector = byName
+			return client.CoreV1().Pods(ns).List(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.FieldSelector = byName
+			return client.CoreV1().Pods(ns).Watch(ctx, o)
+		},
+	}
 	var pod *corev1.Pod
-	waitFor(t, timeout, fmt.Sprintf("pod %s/%s: %s", ns, name, what), func(ctx context.Context) (bool, error) {
-		var err error
-		pod, err = client.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-		return err == nil && cond(pod), err
+	_, err := watchtools.UntilWithSync(ctx, lw, &corev1.Pod{}, nil, func(e watch.Event) (bool, error) {
+		p, ok := e.Object.(*corev1.Pod)
+		if ok && e.Type != watch.Deleted && cond(p) {
+			pod = p
+			return true, nil
+		}
+		return false, nil
 	})
+	if err != nil {
+		t.Fatalf("waiting for pod %s/%s: %s: %v", ns, name, what, err)
+	}
 	return pod
 }
 
