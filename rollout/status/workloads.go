@@ -141,8 +141,9 @@ func replicaSetRule(obs Observation, opts Options) Result {
 	}
 	ref := objectOf(obs.Object)
 	for _, c := range rs.Status.Conditions {
+		g := grace(opts.Tolerance.ReplicaFailureGrace, DefaultReplicaFailureGrace)
 		if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue &&
-			elapsed(c.LastTransitionTime.Time, opts.Now, grace(opts.Tolerance.ReplicaFailureGrace, DefaultReplicaFailureGrace)) {
+			elapsed(c.LastTransitionTime.Time, opts.Now, g) && (g == 0 || !quotaHasRoom(c.Message, obs.Children)) {
 			f := replicaFailure(ref, c.Reason, c.Message)
 			return Result{State: Failed, Reason: ReplicaFailure, Message: f.Message}
 		}
