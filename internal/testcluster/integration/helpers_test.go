@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 
 	"github.com/pydeploy/pydeploy/internal/testcluster"
@@ -169,4 +170,21 @@ func cluster(t testing.TB) (*testcluster.Cluster, string) {
 	t.Helper()
 	c := testcluster.Shared(t)
 	return c, c.NewNamespace(t)
+}
+
+// applyQuota applies a ResourceQuota and waits until the resourcequota
+// controller has written its status: until then the API server's quota
+// admission does not apply it (it matches on status.hard), and pods
+// created meanwhile are admitted, as on any cluster.
+func applyQuota(t *testing.T, c *testcluster.Cluster, q *corev1.ResourceQuota) {
+	t.Helper()
+	apply(t, c.Config(), q)
+	err := wait.PollUntilContextTimeout(context.Background(), 20*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		got, err := c.Client().CoreV1().ResourceQuotas(q.Namespace).Get(ctx, q.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return len(got.Status.Hard) > 0, nil
+	})
+	assert.NilError(t, err, "resourcequota %s/%s: no status from the resourcequota controller", q.Namespace, q.Name)
 }

@@ -392,7 +392,7 @@ func scaleUpEvent(c *testcluster.Cluster, pod *corev1.Pod) error {
 func TestScenarioQuotaDuringSurge(t *testing.T) {
 	t.Parallel()
 	c, ns := cluster(t)
-	apply(t, c.Config(), &corev1.ResourceQuota{
+	applyQuota(t, c, &corev1.ResourceQuota{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"},
 		ObjectMeta: metav1.ObjectMeta{Name: "pods", Namespace: ns},
 		Spec:       corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("3")}},

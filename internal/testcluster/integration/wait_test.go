@@ -143,7 +143,7 @@ func TestWaitReplicaFailureQuota(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "pods", Namespace: ns},
 		Spec:       corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("1")}},
 	}
-	apply(t, c.Config(), quota)
+	applyQuota(t, c, quota)
 	objs := apply(t, c.Config(), deployment(ns, "payments-api", "example.com/payments:1", 3))
 	// The quota admits one pod of three and nothing will free it: after the
 	// grace with no progress, the ReplicaFailure stands.
