@@ -2,6 +2,8 @@ package status
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -54,6 +56,7 @@ func deploymentStatus(d *appsv1.Deployment, c *Children, opts Options) Result {
 	if f := checkNewReplicaSet(d, c, opts); f != nil {
 		return Result{State: Failed, Reason: f.Reason, Message: f.Error(), Pods: f.Pods}
 	}
+	r.Message += refusedNote(d, c)
 	if d.Spec.Paused {
 		if opts.Paused == PausedWait {
 			return Result{State: InProgress, Reason: Paused, Message: fmt.Sprintf(
@@ -209,6 +212,45 @@ func replicaFailureStands(since time.Time, msg string, d *appsv1.Deployment, c *
 	}
 	p := deploymentCondition(d, appsv1.DeploymentProgressing)
 	return p == nil || p.Status != corev1.ConditionTrue || elapsed(p.LastUpdateTime.Time, opts.Now, g)
+}
+
+// refusedNote explains a rollout that waits on a pod the ReplicaSet
+// controller could not create yet (a ReplicaFailure condition that does
+// not stand, see replicaFailureStands), so a progress message or a timeout
+// says why the wait stands still; it is "" when no pod was refused. A
+// ResourceQuota refusal with room now says that the controller retries on
+// its own back-off, which can leave the rollout standing for minutes
+// however much room there is.
+func refusedNote(d *appsv1.Deployment, c *Children) string {
+	cond := deploymentCondition(d, appsv1.DeploymentReplicaFailure)
+	reason, msg := "", ""
+	if cond != nil && cond.Status == corev1.ConditionTrue {
+		reason, msg = cond.Reason, cond.Message
+	} else if c != nil {
+		rs := FindNewReplicaSet(d, c.ReplicaSets)
+		if rs == nil {
+			return ""
+		}
+		found := false
+		for _, rc := range rs.Status.Conditions {
+			if rc.Type == appsv1.ReplicaSetReplicaFailure && rc.Status == corev1.ConditionTrue {
+				reason, msg, found = rc.Reason, rc.Message, true
+			}
+		}
+		if !found {
+			return ""
+		}
+	} else {
+		return ""
+	}
+	what := strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{reason, msg}, func(s string) bool { return s == "" }), ": "))
+	if what != "" {
+		what = " (" + what + ")"
+	}
+	if quotaHasRoom(msg, c) {
+		return "; a ResourceQuota refused a pod" + what + " and has room now: the ReplicaSet controller retries on its own back-off (up to 1000s between tries)"
+	}
+	return "; the ReplicaSet controller could not create a pod" + what + " and retries by itself"
 }
 
 func replicaFailure(ref Object, reason, message string) *Failure {

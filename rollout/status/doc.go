@@ -113,7 +113,12 @@
 //     on a back-off of its own (5 ms doubling up to 1000 s, not woken by
 //     the quota), so the pod may come minutes later, and the progress
 //     deadline bounds that. A failure once it has stood for
-//     ReplicaFailureGrace (default 30 s) with none of these.
+//     ReplicaFailureGrace (default 30 s) with none of these. While it does
+//     not stand, the in-progress message says what was refused and why
+//     the wait goes on ("…; a ResourceQuota refused a pod (FailedCreate:
+//     …) and has room now: the ReplicaSet controller retries on its own
+//     back-off"), so a progress line or a timeout explains a rollout that
+//     stands still.
 //   - Init containers and native sidecars are judged like containers and
 //     named as such: "pod x init container "migrate" is crash-looping".
 //
