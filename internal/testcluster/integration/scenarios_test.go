@@ -381,14 +381,19 @@ func scaleUpEvent(c *testcluster.Cluster, pod *corev1.Pod) error {
 
 // A ResourceQuota that exactly fits the old pods refuses the surge pod
 // (FailedCreate) until old pods are gone; the controller scales the old
-// ReplicaSet down meanwhile (maxUnavailable 2), the quota frees, and the
-// rollout completes by itself, as kubectl says.
+// ReplicaSet down meanwhile (maxUnavailable covers every replica), the
+// quota frees, and the rollout completes by itself, as kubectl says.
 //
-// Not tested: maxUnavailable 1. There the rollout also completes, but when
-// it does depends on the replicaset controller: each refused create backs
-// its ReplicaSet off exponentially (5ms doubling, up to 1000s; it does not
-// watch quotas), so one run finished in 5s and another stood at 2 of 3
-// updated replicas for over 4 minutes.
+// Not tested: a maxUnavailable below the replica count (1 or 2 of 3).
+// There the rollout also completes, but when it does depends on the
+// replicaset controller: each refused create backs its ReplicaSet off
+// exponentially (5ms doubling, up to 1000s; it does not watch quotas), and
+// the new ReplicaSet's own pods, starting while the last old pod still
+// holds the quota, wake it for more refused tries, each doubling the
+// back-off again. With maxUnavailable 1 one run finished in 5s and another
+// stood at 2 of 3 updated replicas for over 4 minutes; with 2, one of three
+// runs stood past 2 minutes. With every old pod going at once, the only
+// refusals come while they terminate, and the back-off stays short.
 func TestScenarioQuotaDuringSurge(t *testing.T) {
 	t.Parallel()
 	c, ns := cluster(t)
@@ -400,7 +405,7 @@ func TestScenarioQuotaDuringSurge(t *testing.T) {
 	surge := func(image string) *appsv1.Deployment {
 		d := deployment(ns, "payments-api", image, 3)
 		d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: &appsv1.RollingUpdateDeployment{
-			MaxSurge: new(intstr.FromInt32(1)), MaxUnavailable: new(intstr.FromInt32(2)),
+			MaxSurge: new(intstr.FromInt32(1)), MaxUnavailable: new(intstr.FromInt32(3)),
 		}}
 		return d
 	}
@@ -409,8 +414,16 @@ func TestScenarioQuotaDuringSurge(t *testing.T) {
 
 	objs := apply(t, c.Config(), surge("example.com/payments:2"))
 	kubectl := kubectlRolloutStatus(t, c, ns, "deployment/payments-api", deadline)
-	_, err = verdict(t, c, objs, rollout.Options{})
+	rec := newRecorder(nil, nil)
+	_, err = verdict(t, c, objs, rollout.Options{Progress: rec.progress})
 	assert.NilError(t, err)
+	// While it waited, it said why the rollout stood still.
+	explained := false
+	for _, l := range rec.lines() {
+		explained = explained || strings.Contains(l, "could not create a pod (FailedCreate") ||
+			strings.Contains(l, "a ResourceQuota refused a pod (FailedCreate")
+	}
+	assert.Check(t, explained, "no progress line names the refused pod:\n%s", strings.Join(rec.lines(), "\n"))
 	if out, kerr, ran := kubectl(); ran {
 		assert.NilError(t, kerr, "kubectl rollout status: %s", out)
 	}
