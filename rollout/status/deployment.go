@@ -222,28 +222,31 @@ func replicaFailureStands(since time.Time, msg string, d *appsv1.Deployment, c *
 // its own back-off, which can leave the rollout standing for minutes
 // however much room there is.
 func refusedNote(d *appsv1.Deployment, c *Children) string {
-	cond := deploymentCondition(d, appsv1.DeploymentReplicaFailure)
-	reason, msg := "", ""
-	if cond != nil && cond.Status == corev1.ConditionTrue {
-		reason, msg = cond.Reason, cond.Message
-	} else if c != nil {
-		rs := FindNewReplicaSet(d, c.ReplicaSets)
-		if rs == nil {
-			return ""
-		}
-		found := false
-		for _, rc := range rs.Status.Conditions {
-			if rc.Type == appsv1.ReplicaSetReplicaFailure && rc.Status == corev1.ConditionTrue {
-				reason, msg, found = rc.Reason, rc.Message, true
-			}
-		}
-		if !found {
-			return ""
-		}
-	} else {
+	if cond := deploymentCondition(d, appsv1.DeploymentReplicaFailure); cond != nil && cond.Status == corev1.ConditionTrue {
+		return refusal(cond.Reason, cond.Message, c)
+	}
+	if c == nil {
 		return ""
 	}
-	what := strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{reason, msg}, func(s string) bool { return s == "" }), ": "))
+	if rs := FindNewReplicaSet(d, c.ReplicaSets); rs != nil {
+		return replicaSetRefusedNote(rs, c)
+	}
+	return ""
+}
+
+// replicaSetRefusedNote is refusedNote for a ReplicaSet's own
+// ReplicaFailure condition.
+func replicaSetRefusedNote(rs *appsv1.ReplicaSet, c *Children) string {
+	for _, cond := range rs.Status.Conditions {
+		if cond.Type == appsv1.ReplicaSetReplicaFailure && cond.Status == corev1.ConditionTrue {
+			return refusal(cond.Reason, cond.Message, c)
+		}
+	}
+	return ""
+}
+
+func refusal(reason, msg string, c *Children) string {
+	what := strings.Join(slices.DeleteFunc([]string{reason, msg}, func(s string) bool { return s == "" }), ": ")
 	if what != "" {
 		what = " (" + what + ")"
 	}

@@ -147,7 +147,8 @@ kind: ReplicaSet
 metadata: {name: api-1, generation: 1}
 spec: {replicas: 2}
 status: {observedGeneration: 1, conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate, message: exceeded quota, lastTransitionTime: "2026-08-01T09:59:50Z"}]}`}, Options{Now: now},
-			want{InProgress, LessAvailable, `Waiting for replica set "api-1": 0 of 2 replicas are available...`}},
+			want{InProgress, LessAvailable, `Waiting for replica set "api-1": 0 of 2 replicas are available...` +
+				"; the ReplicaSet controller could not create a pod (FailedCreate: exceeded quota) and retries by itself"}},
 		{"replica set refused by a quota that has room again keeps waiting", []string{`
 apiVersion: apps/v1
 kind: ReplicaSet
@@ -155,7 +156,9 @@ metadata: {name: api-1, generation: 1}
 spec: {replicas: 2}
 status: {observedGeneration: 1, conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate, message: "exceeded quota: pods, requested: pods=1, used: pods=2, limited: pods=2", lastTransitionTime: "2026-08-01T09:59:00Z"}]}`,
 			pod("api-1-a", "1", "phase: Running")}, Options{Now: now},
-			want{InProgress, LessAvailable, `Waiting for replica set "api-1": 0 of 2 replicas are available...`}},
+			want{InProgress, LessAvailable, `Waiting for replica set "api-1": 0 of 2 replicas are available...` +
+				"; a ResourceQuota refused a pod (FailedCreate: exceeded quota: pods, requested: pods=1, used: pods=2, limited: pods=2)" +
+				" and has room now: the ReplicaSet controller retries on its own back-off (up to 1000s between tries)"}},
 		{"statefulset pod of the update revision crash-looping", []string{`
 apiVersion: apps/v1
 kind: StatefulSet

@@ -155,6 +155,7 @@ func replicaSetRule(obs Observation, opts Options) Result {
 	if rs.Status.AvailableReplicas < want {
 		r := Result{State: InProgress, Reason: LessAvailable, Message: fmt.Sprintf(
 			"Waiting for replica set %q: %d of %d replicas are available...", rs.Name, rs.Status.AvailableReplicas, want)}
+		r.Message += replicaSetRefusedNote(&rs, obs.Children)
 		if obs.Children == nil {
 			return r
 		}
