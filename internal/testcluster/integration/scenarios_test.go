@@ -103,11 +103,15 @@ func TestScenarioCrashAtStart(t *testing.T) {
 	pf := failure(t, err, status.PodCrashLooping)
 	crashEvidence(t, pf, "app", 1, "KeyError: 'DATABASE_URL'")
 	assert.Check(t, len(pf.Events) > 0, "no Warning events")
-	// Issue 7 asks for the verdict within 15s of the pod starting: kubelet
-	// restarts at once, then after a 10s back-off, which its pod worker
-	// requeues with up to 50% jitter, so the third exit comes 11-17s after
-	// the start.
-	sincePodStart(t, c, ns, pf.Pod, 18*time.Second)
+	// The verdict comes at the third exit: kubelet restarts at once, then
+	// after a 10s back-off, which its pod worker requeues with up to 50%
+	// jitter, so the third exit comes 11-17s after the start on an idle
+	// machine (examples/sidebyside/rollout measures it; README). The
+	// fourth would need another 20s back-off, so a verdict past ~28s could
+	// only be a late one, whatever the machine's load (one overloaded run
+	// took 19.8s to the third exit).
+	assert.Equal(t, pf.RestartCount, int32(2), "the verdict was not at the third exit")
+	sincePodStart(t, c, ns, pf.Pod, 28*time.Second)
 }
 
 // sincePodStart logs how long after the pod's start (status.startTime,

@@ -356,8 +356,9 @@ func TestWaitTimeoutAndCancel(t *testing.T) {
 	var te *rollout.TimeoutError
 	assert.Assert(t, errors.As(err, &te), "got %v", err)
 	assert.Equal(t, len(te.Pending), 1)
-	// Within 2s the controller may not even have created the pod.
-	assert.Check(t, is.Contains(err.Error(), `deployment "payments-api": Waiting for deployment "payments-api" rollout to finish: `))
+	// Within 2s the controller may not even have created the pod, or (on
+	// a loaded machine) observed the Deployment's generation.
+	assert.Check(t, is.Contains(err.Error(), `deployment "payments-api": Waiting for deployment `))
 	noLeaks(t)
 
 	ctx, cancel := context.WithCancel(testCtx(t))
