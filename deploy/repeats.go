@@ -82,15 +82,9 @@ func (b *builder) optionFields(option string) []*field.Path {
 // as the app container's readiness or liveness probe (a liveness probe also
 // seeds the startup probe).
 func (b *builder) probePorts(pb *probe.Builder, kinds ...probe.Kind) []*field.Path {
-	var handler string
-	switch h := pb.Handler(); {
-	case h.HTTPGet != nil:
-		handler = "httpGet"
-	case h.TCPSocket != nil:
-		handler = "tcpSocket"
-	case h.GRPC != nil:
-		handler = "grpc"
-	default:
+	h := pb.Handler()
+	handler, _, ok := portHandler(&h)
+	if !ok {
 		return nil
 	}
 	c := b.podPath().Child("containers").Index(0)

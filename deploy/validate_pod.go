@@ -581,18 +581,32 @@ func describeProbe(p *corev1.Probe) string {
 	return "no handler"
 }
 
+// portHandler names the field of a probe handler that targets a port
+// (httpGet, tcpSocket, grpc) and returns that port; ok is false for an
+// exec probe or none.
+func portHandler(h *corev1.ProbeHandler) (name string, port intstr.IntOrString, ok bool) {
+	switch {
+	case h.HTTPGet != nil:
+		return "httpGet", h.HTTPGet.Port, true
+	case h.TCPSocket != nil:
+		return "tcpSocket", h.TCPSocket.Port, true
+	case h.GRPC != nil:
+		return "grpc", intstr.FromInt32(h.GRPC.Port), true
+	}
+	return "", intstr.IntOrString{}, false
+}
+
+// handlerNames are the handlers' names as messages show them.
+var handlerNames = map[string]string{"httpGet": "HTTPGet", "tcpSocket": "TCPSocket", "grpc": "GRPC"}
+
 // probePort returns the port a probe targets and the path of its field;
 // nil for exec probes.
 func probePort(p *corev1.Probe, f *field.Path) (intstr.IntOrString, *field.Path) {
-	switch {
-	case p.HTTPGet != nil:
-		return p.HTTPGet.Port, f.Child("httpGet", "port")
-	case p.TCPSocket != nil:
-		return p.TCPSocket.Port, f.Child("tcpSocket", "port")
-	case p.GRPC != nil:
-		return intstr.FromInt32(p.GRPC.Port), f.Child("grpc", "port")
+	name, port, ok := portHandler(&p.ProbeHandler)
+	if !ok {
+		return intstr.IntOrString{}, nil
 	}
-	return intstr.IntOrString{}, nil
+	return port, f.Child(name, "port")
 }
 
 // targetsInvalidPort reports whether port names (or numbers) a port the
@@ -600,37 +614,26 @@ func probePort(p *corev1.Probe, f *field.Path) (intstr.IntOrString, *field.Path)
 func targetsInvalidPort(c *corev1.Container, port intstr.IntOrString) bool {
 	return slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool {
 		invalid := len(validation.IsValidPortNum(int(cp.ContainerPort))) > 0 || cp.Name == "" || len(validation.IsValidPortName(cp.Name)) > 0
-		if port.Type == intstr.String {
-			return invalid && cp.Name == port.StrVal
-		}
-		return invalid && cp.ContainerPort == port.IntVal
+		return invalid && portMatches(cp, port)
 	})
 }
 
 func (v *validator) checkProbePort(it *item, c *corev1.Container, p *corev1.Probe, f *field.Path) {
-	port, pf := probePort(p, f)
-	var handler string
-	switch {
-	case p.HTTPGet != nil:
-		handler = "HTTPGet"
-	case p.TCPSocket != nil:
-		handler = "TCPSocket"
-	case p.GRPC != nil:
-		handler = "GRPC"
-	default:
-		return
-	}
-	if !exposes(c, port) {
-		v.add(it, CheckProbePort, field.Invalid(pf, port.String(),
-			fmt.Sprintf("container %q does not expose port %s for the %s", c.Name, port.String(), handler)))
+	name, port, ok := portHandler(&p.ProbeHandler)
+	if ok && !exposes(c, port) {
+		v.add(it, CheckProbePort, field.Invalid(f.Child(name, "port"), port.String(),
+			fmt.Sprintf("container %q does not expose port %s for the %s", c.Name, port.String(), handlerNames[name])))
 	}
 }
 
 func exposes(c *corev1.Container, port intstr.IntOrString) bool {
-	return slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool {
-		if port.Type == intstr.String {
-			return cp.Name == port.StrVal
-		}
-		return cp.ContainerPort == port.IntVal
-	})
+	return slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool { return portMatches(cp, port) })
+}
+
+// portMatches reports whether port (a name or a number) targets cp.
+func portMatches(cp corev1.ContainerPort, port intstr.IntOrString) bool {
+	if port.Type == intstr.String {
+		return cp.Name == port.StrVal
+	}
+	return cp.ContainerPort == port.IntVal
 }
