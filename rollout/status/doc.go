@@ -27,7 +27,9 @@
 //   - Deployment: kubectl rollout status, message for message (without the
 //     trailing newline): spec update observed, ProgressDeadlineExceeded,
 //     updated < replicas, old replicas pending termination, available <
-//     updated. On top: superseded detection (Options.Revision), the paused
+//     updated; a rollout waiting on a pod the ReplicaSet controller could
+//     not create adds a note after kubectl's message (see ReplicaFailure
+//     below). On top: superseded detection (Options.Revision), the paused
 //     policy (Options.Paused, failing fast by default), ReplicaFailure, an
 //     optional wait for terminating pods (.status.terminatingReplicas), and
 //     — given children — fail-fast on the pods of the new ReplicaSet only

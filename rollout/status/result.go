@@ -150,7 +150,8 @@ type Result struct {
 	// Reason says why, for callers that branch.
 	Reason Reason
 	// Message says why, for people; for the kinds kubectl covers it is
-	// kubectl's message without the trailing newline.
+	// kubectl's message without the trailing newline, followed, while a
+	// refused pod holds the rollout up, by a note that says so.
 	Message string
 	// Pods holds the evidence when Reason is a pod failure reason: one entry
 	// per failing pod and container, sorted by pod name (init containers
