@@ -175,11 +175,8 @@ func checkNewReplicaSet(d *appsv1.Deployment, c *Children, opts Options) *Failur
 	if rs == nil {
 		return nil
 	}
-	for _, cond := range rs.Status.Conditions {
-		if cond.Type == appsv1.ReplicaSetReplicaFailure && cond.Status == corev1.ConditionTrue &&
-			replicaFailureStands(cond.LastTransitionTime.Time, cond.Message, d, c, opts) {
-			return replicaFailure(ref, cond.Reason, cond.Message)
-		}
+	if cond := replicaSetFailure(rs); cond != nil && replicaFailureStands(cond.LastTransitionTime.Time, cond.Message, d, c, opts) {
+		return replicaFailure(ref, cond.Reason, cond.Message)
 	}
 	pods := ClassifyPods(podsOfReplicaSet(rs, c.Pods), c.Events, opts)
 	if len(pods) == 0 {
@@ -229,22 +226,25 @@ func refusedNote(d *appsv1.Deployment, c *Children) string {
 		return ""
 	}
 	if rs := FindNewReplicaSet(d, c.ReplicaSets); rs != nil {
-		return replicaSetRefusedNote(rs, c)
-	}
-	return ""
-}
-
-// replicaSetRefusedNote is refusedNote for a ReplicaSet's own
-// ReplicaFailure condition.
-func replicaSetRefusedNote(rs *appsv1.ReplicaSet, c *Children) string {
-	for _, cond := range rs.Status.Conditions {
-		if cond.Type == appsv1.ReplicaSetReplicaFailure && cond.Status == corev1.ConditionTrue {
+		if cond := replicaSetFailure(rs); cond != nil {
 			return refusal(cond.Reason, cond.Message, c)
 		}
 	}
 	return ""
 }
 
+// replicaSetFailure is the ReplicaSet's ReplicaFailure condition when it
+// is true, else nil.
+func replicaSetFailure(rs *appsv1.ReplicaSet) *appsv1.ReplicaSetCondition {
+	for i, cond := range rs.Status.Conditions {
+		if cond.Type == appsv1.ReplicaSetReplicaFailure && cond.Status == corev1.ConditionTrue {
+			return &rs.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// refusal is the note for a ReplicaFailure condition's reason and message.
 func refusal(reason, msg string, c *Children) string {
 	what := strings.Join(slices.DeleteFunc([]string{reason, msg}, func(s string) bool { return s == "" }), ": ")
 	if what != "" {

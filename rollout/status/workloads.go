@@ -140,13 +140,11 @@ func replicaSetRule(obs Observation, opts Options) Result {
 		return Result{State: InProgress, Reason: GenerationNotObserved, Message: "Waiting for replica set spec update to be observed..."}
 	}
 	ref := objectOf(obs.Object)
-	for _, c := range rs.Status.Conditions {
-		g := grace(opts.Tolerance.ReplicaFailureGrace, DefaultReplicaFailureGrace)
-		if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue &&
-			elapsed(c.LastTransitionTime.Time, opts.Now, g) && (g == 0 || !quotaHasRoom(c.Message, obs.Children)) {
-			f := replicaFailure(ref, c.Reason, c.Message)
-			return Result{State: Failed, Reason: ReplicaFailure, Message: f.Message}
-		}
+	refused := replicaSetFailure(&rs)
+	if g := grace(opts.Tolerance.ReplicaFailureGrace, DefaultReplicaFailureGrace); refused != nil &&
+		elapsed(refused.LastTransitionTime.Time, opts.Now, g) && (g == 0 || !quotaHasRoom(refused.Message, obs.Children)) {
+		f := replicaFailure(ref, refused.Reason, refused.Message)
+		return Result{State: Failed, Reason: ReplicaFailure, Message: f.Message}
 	}
 	want := int32(1)
 	if rs.Spec.Replicas != nil {
@@ -155,7 +153,9 @@ func replicaSetRule(obs Observation, opts Options) Result {
 	if rs.Status.AvailableReplicas < want {
 		r := Result{State: InProgress, Reason: LessAvailable, Message: fmt.Sprintf(
 			"Waiting for replica set %q: %d of %d replicas are available...", rs.Name, rs.Status.AvailableReplicas, want)}
-		r.Message += replicaSetRefusedNote(&rs, obs.Children)
+		if refused != nil {
+			r.Message += refusal(refused.Reason, refused.Message, obs.Children)
+		}
 		if obs.Children == nil {
 			return r
 		}
