@@ -141,10 +141,13 @@ func envFromConfigMap(name string) func(*appsv1.Deployment, string) {
 }
 
 // surgeStrategy lets the controller scale the old ReplicaSet down while
-// the surge pod is refused. With maxUnavailable 1 the rollout completes
-// too, but when depends on the replicaset controller's exponential
-// back-off of refused creates (seconds to minutes; see the integration
-// test TestScenarioQuotaDuringSurge).
+// the surge pod is refused. The rollout completes by itself, but when
+// depends on the replicaset controller's exponential back-off of refused
+// creates: usually seconds, sometimes minutes (the new pods, starting while
+// the last old pod holds the quota, wake it for more refused tries; see
+// the integration test TestScenarioQuotaDuringSurge, which lets every old
+// pod go at once to stay deterministic). Both outcomes are Kubernetes'
+// own, and the three tools must agree on them.
 func surgeStrategy(d *appsv1.Deployment, _ string) {
 	d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: &appsv1.RollingUpdateDeployment{
 		MaxSurge: new(intstr.FromInt32(1)), MaxUnavailable: new(intstr.FromInt32(2)),
