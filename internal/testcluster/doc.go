@@ -28,7 +28,8 @@
 //     and it implements ExpireWatches.
 //
 // AddNode adds a node while the cluster runs, as a cluster autoscaler
-// would.
+// would; AnnounceScaleUp writes the TriggeredScaleUp event the autoscaler
+// writes first on the pending pods it scales up for.
 //
 // # What a container does
 //

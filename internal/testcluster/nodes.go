@@ -221,6 +221,27 @@ func (p *nodeProc) stop() {
 	p.kubelet.close()
 }
 
+// AnnounceScaleUp writes the event cluster-autoscaler writes on a pending
+// pod it scales node group up for ("TriggeredScaleUp": "pod triggered
+// scale-up: [{group from->to (max: 10)}]"), so a waiter can tell an
+// Unschedulable pod that help is coming. AddNode then brings the node.
+func (c *Cluster) AnnounceScaleUp(ctx context.Context, pod *corev1.Pod, group string, from, to int) error {
+	now := metav1.Now()
+	ev := &corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: pod.Name + ".", Namespace: pod.Namespace},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: pod.Namespace, Name: pod.Name,
+			UID: pod.UID, ResourceVersion: pod.ResourceVersion},
+		Reason: "TriggeredScaleUp", Type: corev1.EventTypeNormal,
+		Message:        fmt.Sprintf("pod triggered scale-up: [{%s %d->%d (max: 10)}]", group, from, to),
+		Source:         corev1.EventSource{Component: "cluster-autoscaler"},
+		FirstTimestamp: now, LastTimestamp: now, Count: 1,
+	}
+	if _, err := c.Client().CoreV1().Events(pod.Namespace).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("write the TriggeredScaleUp event on pod %s/%s: %w", pod.Namespace, pod.Name, err)
+	}
+	return nil
+}
+
 // AddNode starts one more node, as a cluster autoscaler would, and returns
 // its name once it is Ready.
 func (c *Cluster) AddNode(ctx context.Context, no NodeOptions) (string, error) {

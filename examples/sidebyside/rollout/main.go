@@ -52,7 +52,7 @@
 //     scheduler reports them Unschedulable; the program then plays
 //     cluster-autoscaler: it writes a TriggeredScaleUp event on each pod
 //     and, 25 s later (past rollout.Wait's 15 s Unschedulable grace), adds
-//     a node of that pool (testcluster's AddNode). Success. Each run adds
+//     a node of that pool (testcluster's AnnounceScaleUp and AddNode). Success. Each run adds
 //     a node, which stays.
 //
 // A verdict is right when it is the expected outcome; for a failure,

@@ -233,7 +233,7 @@ func autoscale(ctx context.Context, e *env, ns, id string) error {
 		return fmt.Errorf("not exercised: the pods were not all Unschedulable within a minute: %w", err)
 	}
 	for i := range pods {
-		if err := scaleUpEvent(ctx, e, &pods[i]); err != nil {
+		if err := e.cluster.AnnounceScaleUp(ctx, &pods[i], pods[i].Spec.NodeSelector["pool"], 0, 1); err != nil {
 			return err
 		}
 	}
@@ -253,23 +253,4 @@ func unschedulable(p *corev1.Pod) bool {
 		}
 	}
 	return false
-}
-
-// scaleUpEvent writes the event cluster-autoscaler writes on a pod it
-// scales a node group up for.
-func scaleUpEvent(ctx context.Context, e *env, pod *corev1.Pod) error {
-	now := metav1.Now()
-	ev := &corev1.Event{
-		ObjectMeta: metav1.ObjectMeta{GenerateName: pod.Name + ".", Namespace: pod.Namespace},
-		InvolvedObject: corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: pod.Namespace, Name: pod.Name,
-			UID: pod.UID, ResourceVersion: pod.ResourceVersion},
-		Reason: "TriggeredScaleUp", Type: corev1.EventTypeNormal,
-		Message:        fmt.Sprintf("pod triggered scale-up: [{%s 0->1 (max: 10)}]", pod.Spec.NodeSelector["pool"]),
-		Source:         corev1.EventSource{Component: "cluster-autoscaler"},
-		FirstTimestamp: now, LastTimestamp: now, Count: 1,
-	}
-	if _, err := e.cs.CoreV1().Events(pod.Namespace).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("write the TriggeredScaleUp event on pod %s/%s: %w", pod.Namespace, pod.Name, err)
-	}
-	return nil
 }

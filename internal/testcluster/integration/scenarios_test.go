@@ -354,7 +354,7 @@ func autoscale(t *testing.T, c *testcluster.Cluster, ns string, delay time.Durat
 	if err != nil {
 		return fmt.Errorf("the pod never became Unschedulable: %w", err)
 	}
-	if err := scaleUpEvent(c, pod); err != nil {
+	if err := c.AnnounceScaleUp(context.Background(), pod, "pool-big", 1, 2); err != nil {
 		return err
 	}
 	t.Logf("scale-up announced; the node comes in %s", delay)
@@ -362,25 +362,6 @@ func autoscale(t *testing.T, c *testcluster.Cluster, ns string, delay time.Durat
 	name, err := c.AddNode(context.Background(), testcluster.NodeOptions{CPUs: 8, Labels: map[string]string{"pool": "pool-big"}})
 	t.Logf("node %s ready", name)
 	return err
-}
-
-// scaleUpEvent writes the event cluster-autoscaler writes on a pod it
-// scales a node group up for.
-func scaleUpEvent(c *testcluster.Cluster, pod *corev1.Pod) error {
-	now := metav1.Now()
-	ev := &corev1.Event{
-		ObjectMeta: metav1.ObjectMeta{GenerateName: pod.Name + ".", Namespace: pod.Namespace},
-		InvolvedObject: corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: pod.Namespace, Name: pod.Name,
-			UID: pod.UID, ResourceVersion: pod.ResourceVersion},
-		Reason: "TriggeredScaleUp", Type: corev1.EventTypeNormal,
-		Message:        "pod triggered scale-up: [{pool-big 1->2 (max: 10)}]",
-		Source:         corev1.EventSource{Component: "cluster-autoscaler"},
-		FirstTimestamp: now, LastTimestamp: now, Count: 1,
-	}
-	if _, err := c.Client().CoreV1().Events(pod.Namespace).Create(context.Background(), ev, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("write the TriggeredScaleUp event: %w", err)
-	}
-	return nil
 }
 
 // A ResourceQuota that exactly fits the old pods refuses the surge pod
