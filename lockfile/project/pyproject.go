@@ -1,6 +1,7 @@
 package project
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -53,7 +54,7 @@ func parsePyProject(path string, data []byte) (*Project, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%s: the file is %d bytes, more than the %d a pyproject.toml may have", path, len(data), MaxFileSize)
 	}
-	if strings.HasPrefix(string(data[:min(len(data), 3)]), "\ufeff") {
+	if bytes.HasPrefix(data, []byte("\ufeff")) {
 		return nil, fmt.Errorf("%s: the file starts with a UTF-8 byte order mark, which TOML does not allow (Python's tomllib refuses it too); save it as UTF-8 without BOM", path)
 	}
 	var raw map[string]any
